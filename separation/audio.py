@@ -1,0 +1,340 @@
+"""Decode any supported upload to float32 stereo at 44.1 kHz, and encode stems.
+
+Decoding streams the file block by block through libsndfile (soundfile) and a streaming
+soxr resampler, so memory follows the audio actually present, never a size a header
+claims, and a file longer than the allowed duration is refused as soon as it gets there.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+import numpy as np
+import soundfile as sf
+import soxr
+
+from separation.errors import InvalidAudio, InvalidOptions
+
+SAMPLE_RATE = 44100
+MIN_SAMPLE_RATE = 8000
+MAX_SAMPLE_RATE = 192000
+MAX_CHANNELS = 64
+BLOCK_FRAMES = 1 << 16
+
+# libsndfile major formats we accept as input; others it can read are not music uploads.
+INPUT_FORMATS = {"WAV", "WAVEX", "RF64", "W64", "FLAC", "OGG", "MP3", "AIFF"}
+OUTPUT_FORMATS = ("wav", "flac", "mp3")
+WAV_DEPTHS = {"16": "PCM_16", "24": "PCM_24", "float": "FLOAT"}
+MP3_RATES = {8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000}
+
+AudioSource = str | Path | BinaryIO
+
+
+@dataclass(frozen=True)
+class AudioInfo:
+    """What a file's header says, after checking it is plausible."""
+
+    format: str
+    subtype: str
+    sample_rate: int
+    channels: int
+    frames: int
+
+    @property
+    def duration(self) -> float:
+        return self.frames / self.sample_rate
+
+
+@dataclass(frozen=True)
+class Audio:
+    """Decoded audio: `samples` is float32 of shape (2, n) at `sample_rate`."""
+
+    samples: np.ndarray
+    sample_rate: int
+    source: AudioInfo
+
+    @property
+    def duration(self) -> float:
+        return self.samples.shape[1] / self.sample_rate
+
+
+def probe(source: AudioSource, *, max_duration: float | None = None) -> AudioInfo:
+    """Read only the header of `source` and check it describes usable audio."""
+    try:
+        with _open(source) as f:
+            info = AudioInfo(f.format, f.subtype, f.samplerate, f.channels, f.frames)
+    finally:
+        _rewind(source)
+    _check_header(info, max_duration)
+    return info
+
+
+def read_audio(
+    source: AudioSource,
+    *,
+    max_duration: float | None = None,
+    sample_rate: int = SAMPLE_RATE,
+) -> Audio:
+    """Decode `source` to float32 stereo at `sample_rate`; raise InvalidAudio if unusable."""
+    declared = _declared_wav_frames(source)
+    try:
+        with _open(source) as f:
+            info = AudioInfo(f.format, f.subtype, f.samplerate, f.channels, f.frames)
+            _check_header(info, max_duration)
+            samples, frames_read = _decode(f, info, sample_rate, max_duration)
+    finally:
+        _rewind(source)
+    _check_complete(info, frames_read, declared)
+    return Audio(samples, sample_rate, info)
+
+
+def _open(source: AudioSource) -> sf.SoundFile:
+    try:
+        return sf.SoundFile(source)
+    except sf.LibsndfileError as exc:
+        raise InvalidAudio(_describe_open_error(exc)) from None
+    except (OSError, TypeError, ValueError) as exc:
+        raise InvalidAudio(f"The file could not be read as audio: {exc}") from None
+
+
+def _describe_open_error(exc: sf.LibsndfileError) -> str:
+    text = str(exc.error_string).strip().rstrip(".")
+    if "unknown format" in text.lower() or "format not recognised" in text.lower():
+        return "This is not an audio file we can read (use WAV, FLAC, OGG, MP3 or AIFF)."
+    return f"The audio file could not be opened: {text}."
+
+
+def _rewind(source: AudioSource) -> None:
+    if hasattr(source, "seek"):
+        source.seek(0)
+
+
+def _check_header(info: AudioInfo, max_duration: float | None) -> None:
+    if info.format not in INPUT_FORMATS:
+        raise InvalidAudio(
+            f"Audio format {info.format} is not supported; use WAV, FLAC, OGG, MP3 or AIFF."
+        )
+    if info.channels < 1:
+        raise InvalidAudio("The audio file has no channels.")
+    if info.channels > MAX_CHANNELS:
+        raise InvalidAudio(f"The audio file has {info.channels} channels; at most {MAX_CHANNELS}.")
+    if not MIN_SAMPLE_RATE <= info.sample_rate <= MAX_SAMPLE_RATE:
+        raise InvalidAudio(
+            f"Sample rate {info.sample_rate} Hz is outside the supported range "
+            f"{MIN_SAMPLE_RATE}–{MAX_SAMPLE_RATE} Hz."
+        )
+    if info.frames <= 0:
+        raise InvalidAudio("The audio file is empty: it contains no samples.")
+    if max_duration is not None and info.duration > max_duration * 1.01 + 1:
+        raise _too_long(info.duration, max_duration)
+
+
+def _too_long(duration: float, max_duration: float) -> InvalidAudio:
+    return InvalidAudio(
+        f"The audio is {_minutes(duration)} long; the maximum is {_minutes(max_duration)}."
+    )
+
+
+def _minutes(seconds: float) -> str:
+    whole = math.ceil(seconds)
+    return f"{whole // 60}:{whole % 60:02d} min"
+
+
+def _decode(
+    f: sf.SoundFile, info: AudioInfo, rate: int, max_duration: float | None
+) -> tuple[np.ndarray, int]:
+    """Stream `f` through fold-down and resampling into one (2, n) float32 array."""
+    resampler = (
+        None
+        if info.sample_rate == rate
+        else soxr.ResampleStream(info.sample_rate, rate, 2, dtype="float32", quality="HQ")
+    )
+    limit = None if max_duration is None else int(max_duration * rate) + rate
+    out = _Buffer(_estimate_frames(info, rate, limit))
+    frames_read = 0
+    while True:
+        block = _read_block(f)
+        last = block.shape[0] < BLOCK_FRAMES
+        frames_read += block.shape[0]
+        stereo = fold_to_stereo(block)
+        if resampler is not None:
+            stereo = resampler.resample_chunk(stereo, last=last)
+        out.append(stereo)
+        if limit is not None and out.length > limit:
+            raise _too_long(out.length / rate, max_duration)  # type: ignore[arg-type]
+        if last:
+            return out.result(), frames_read
+
+
+def _read_block(f: sf.SoundFile) -> np.ndarray:
+    try:
+        block = f.read(BLOCK_FRAMES, dtype="float32", always_2d=True)
+    except sf.LibsndfileError as exc:
+        text = str(exc.error_string).strip().rstrip(".")
+        raise InvalidAudio(f"The audio file is truncated or corrupt ({text}).") from None
+    if not np.isfinite(block).all():
+        raise InvalidAudio("The audio contains invalid samples (NaN or infinity).")
+    return block
+
+
+def fold_to_stereo(block: np.ndarray) -> np.ndarray:
+    """Return a C-contiguous (frames, 2) copy: mono duplicated, extra channels folded down.
+
+    With more than two channels, even-numbered channels are averaged into the left and
+    odd-numbered ones into the right, which keeps the level and never clips.
+    """
+    channels = block.shape[1]
+    if channels == 1:
+        return np.repeat(block, 2, axis=1)
+    if channels == 2:
+        return np.ascontiguousarray(block)
+    left = block[:, 0::2].mean(axis=1)
+    right = block[:, 1::2].mean(axis=1)
+    return np.stack([left, right], axis=1).astype(np.float32, copy=False)
+
+
+def _estimate_frames(info: AudioInfo, rate: int, limit: int | None) -> int:
+    estimate = math.ceil(info.frames * rate / info.sample_rate) + 64
+    return estimate if limit is None else min(estimate, limit + BLOCK_FRAMES)
+
+
+class _Buffer:
+    """A (2, n) float32 array filled block by block; grows if the header undercounted."""
+
+    def __init__(self, capacity: int) -> None:
+        self._data = np.empty((2, max(capacity, 1)), dtype=np.float32)
+        self.length = 0
+
+    def append(self, block: np.ndarray) -> None:
+        end = self.length + block.shape[0]
+        if end > self._data.shape[1]:
+            grown = np.empty((2, max(end, 2 * self._data.shape[1])), dtype=np.float32)
+            grown[:, : self.length] = self._data[:, : self.length]
+            self._data = grown
+        self._data[:, self.length : end] = block.T
+        self.length = end
+
+    def result(self) -> np.ndarray:
+        if self.length == self._data.shape[1]:
+            return self._data
+        return self._data[:, : self.length].copy()
+
+
+def _check_complete(info: AudioInfo, frames_read: int, declared: int | None) -> None:
+    if frames_read == 0:
+        raise InvalidAudio("The audio file is empty: it contains no samples.")
+    expected = declared if declared is not None else info.frames
+    # Compressed formats only estimate their length; allow them a little slack.
+    slack = 0 if declared is not None else max(expected // 50, 4096)
+    if frames_read + slack < expected:
+        raise InvalidAudio(
+            f"The audio file is truncated: its header promises {expected / info.sample_rate:.1f}"
+            f" s but only {frames_read / info.sample_rate:.1f} s of audio are present."
+        )
+
+
+def _declared_wav_frames(source: AudioSource) -> int | None:
+    """Return the frame count a RIFF/WAVE header declares, or None if not a plain WAV.
+
+    libsndfile quietly shortens a truncated WAV to the data present; this lets us notice.
+    """
+    head = _peek(source, 4096)
+    if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+        return None
+    pos, block_align = 12, None
+    while pos + 8 <= len(head):
+        chunk, size = head[pos : pos + 4], struct.unpack("<I", head[pos + 4 : pos + 8])[0]
+        if chunk == b"fmt " and pos + 22 <= len(head):
+            block_align = struct.unpack("<H", head[pos + 20 : pos + 22])[0]
+        if chunk == b"data":
+            # 0 and 0xFFFFFFFF mark a stream whose length was unknown when written.
+            if not block_align or size in (0, 0xFFFFFFFF):
+                return None
+            return size // block_align
+        pos += 8 + size + (size & 1)
+    return None
+
+
+def _peek(source: AudioSource, size: int) -> bytes:
+    if hasattr(source, "read"):
+        try:
+            return source.read(size)
+        finally:
+            source.seek(0)
+    try:
+        with open(source, "rb") as f:
+            return f.read(size)
+    except OSError as exc:
+        raise InvalidAudio(f"The file could not be read: {exc.strerror}.") from None
+
+
+def resample(samples: np.ndarray, from_rate: int, to_rate: int) -> np.ndarray:
+    """Resample (channels, n) float32 audio with soxr; returns the input if rates match."""
+    if from_rate == to_rate:
+        return samples
+    out = soxr.resample(samples.T, from_rate, to_rate, quality="HQ")
+    return np.ascontiguousarray(out.T, dtype=np.float32)
+
+
+def encode_audio(
+    samples: np.ndarray,
+    sample_rate: int,
+    fmt: str = "wav",
+    *,
+    wav_depth: str = "16",
+    mp3_bitrate: int = 320,
+) -> bytes:
+    """Encode (channels, n) float32 audio as WAV, FLAC or MP3 and return the bytes."""
+    if fmt == "mp3":
+        return _encode_mp3(samples, sample_rate, mp3_bitrate)
+    buffer = io.BytesIO()
+    write_audio(buffer, samples, sample_rate, fmt, wav_depth=wav_depth)
+    return buffer.getvalue()
+
+
+def write_audio(
+    target: str | Path | BinaryIO,
+    samples: np.ndarray,
+    sample_rate: int,
+    fmt: str = "wav",
+    *,
+    wav_depth: str = "16",
+    mp3_bitrate: int = 320,
+) -> None:
+    """Write (channels, n) float32 audio to a path or binary file in `fmt`."""
+    if fmt == "mp3":
+        data = _encode_mp3(samples, sample_rate, mp3_bitrate)
+        if isinstance(target, str | Path):
+            Path(target).write_bytes(data)
+        else:
+            target.write(data)
+        return
+    if fmt == "wav":
+        if wav_depth not in WAV_DEPTHS:
+            raise InvalidOptions(f"WAV depth must be one of {', '.join(WAV_DEPTHS)}.")
+        subtype = WAV_DEPTHS[wav_depth]
+    elif fmt == "flac":
+        subtype = "PCM_24" if wav_depth in ("24", "float") else "PCM_16"
+    else:
+        raise InvalidOptions(f"Unknown output format {fmt!r}; use {', '.join(OUTPUT_FORMATS)}.")
+    sf.write(target, samples.T, sample_rate, subtype=subtype, format=fmt.upper())
+
+
+def _encode_mp3(samples: np.ndarray, sample_rate: int, bitrate: int) -> bytes:
+    import lameenc
+
+    if sample_rate not in MP3_RATES:
+        samples, sample_rate = resample(samples, sample_rate, SAMPLE_RATE), SAMPLE_RATE
+    pcm = np.clip(samples.T, -1.0, 1.0 - 1 / 32768)
+    pcm = np.ascontiguousarray((pcm * 32768).astype(np.int16))
+    encoder = lameenc.Encoder()
+    encoder.set_bit_rate(bitrate)
+    encoder.set_in_sample_rate(sample_rate)
+    encoder.set_channels(pcm.shape[1])
+    encoder.set_quality(2)
+    return bytes(encoder.encode(pcm.tobytes()) + encoder.flush())

@@ -1,0 +1,88 @@
+"""Command line: python -m separation INPUT -o OUTDIR [--model ...] [--target ...]."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from separation import catalog
+from separation.audio import OUTPUT_FORMATS, WAV_DEPTHS, probe
+from separation.device import DEVICES
+from separation.errors import SeparationError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m separation",
+        description="Separate a song into stems and write OUTDIR/<stem>.<format>.",
+    )
+    stems = sorted({stem for spec in catalog.MODELS.values() for stem in spec.stems})
+    parser.add_argument("input", help="audio file: WAV, FLAC, OGG, MP3 or AIFF")
+    parser.add_argument("-o", "--out", required=True, help="output folder")
+    parser.add_argument("--model", default=catalog.DEFAULT_MODEL, choices=list(catalog.MODELS))
+    parser.add_argument("--target", default=catalog.ALL, choices=[catalog.ALL, *stems])
+    parser.add_argument("--format", default="wav", choices=OUTPUT_FORMATS, dest="fmt")
+    parser.add_argument("--wav-depth", default="16", choices=list(WAV_DEPTHS))
+    parser.add_argument("--keep-rate", action="store_true", help="write at the input's rate")
+    parser.add_argument("--device", default="auto", choices=DEVICES)
+    parser.add_argument("--threads", type=int, default=None, help="CPU threads")
+    parser.add_argument("--model-dir", default=None, help="local folder with model weights")
+    parser.add_argument("--max-duration", type=float, default=None, help="seconds")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        catalog.output_stems(args.model, args.target)
+        probe(args.input, max_duration=args.max_duration)  # fail fast, before loading a model
+        from separation.api import Separator
+
+        separator = Separator(
+            args.model, device=args.device, threads=args.threads, model_dir=args.model_dir
+        )
+        with _progress_bar(args.quiet) as progress:
+            paths = separator.separate_file(
+                args.input,
+                args.out,
+                target=args.target,
+                fmt=args.fmt,
+                wav_depth=args.wav_depth,
+                keep_rate=args.keep_rate,
+                max_duration=args.max_duration,
+                progress=progress,
+            )
+    except SeparationError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for path in paths.values():
+        print(path)
+    return 0
+
+
+class _progress_bar:
+    """A tqdm bar driven by the engine's fraction-done callback (or nothing if quiet)."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.bar = None if quiet else _tqdm()
+
+    def __enter__(self):
+        if self.bar is None:
+            return None
+
+        def update(fraction: float) -> None:
+            self.bar.update(round(fraction * 100, 1) - self.bar.n)
+
+        return update
+
+    def __exit__(self, *exc_info) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _tqdm():
+    from tqdm import tqdm
+
+    return tqdm(total=100, unit="%", file=sys.stderr, bar_format="{l_bar}{bar}| {elapsed}")

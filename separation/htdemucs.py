@@ -1,0 +1,107 @@
+"""The `htdemucs` model through the demucs package, run by our own chunked inference.
+
+Weights come from a local model folder (demucs' `repo=` layout: `<name>.yaml` naming
+`<sig>-<checksum>.th` files) or, when no folder is given, demucs' normal download.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from separation.chunking import apply_chunked
+from separation.errors import ModelLoadingError
+
+Progress = Callable[[float], None]
+SAMPLE_RATE = 44100
+
+
+class HTDemucs4Stems:
+    """Drums/bass/other/vocals separation with a (bag of) HTDemucs model(s)."""
+
+    def __init__(
+        self,
+        device: torch.device,
+        *,
+        name: str = "htdemucs",
+        model_dir: str | Path | None = None,
+        overlap: float = 0.25,
+        batch_size: int | None = None,
+        half: bool | None = None,
+    ) -> None:
+        self.device = device
+        self.overlap = overlap
+        self.half = device.type == "cuda" if half is None else half
+        self.batch_size = batch_size or (4 if device.type == "cuda" else 1)
+        self.models, self.weights, self.stems = _load(name, model_dir)
+        for model in self.models:
+            model.to(device)
+
+    @torch.inference_mode()
+    def separate(self, mix: np.ndarray, progress: Progress | None = None) -> dict[str, np.ndarray]:
+        """Separate (2, n) float32 audio into the model's sources."""
+        total = np.zeros((len(self.stems), *mix.shape), dtype=np.float32)
+        weight_sum = np.zeros((len(self.stems), 1, 1), dtype=np.float32)
+        for index, (model, weights) in enumerate(zip(self.models, self.weights, strict=True)):
+            estimate = apply_chunked(
+                self._runner(model),
+                mix,
+                sources=len(self.stems),
+                segment=int(model.segment * SAMPLE_RATE),
+                overlap=self.overlap,
+                batch_size=self.batch_size,
+                device=self.device,
+                progress=_scaled(progress, index, len(self.models)),
+            )
+            w = np.asarray(weights, dtype=np.float32)[:, None, None]
+            total += estimate * w
+            weight_sum += w
+        total /= weight_sum
+        return {stem: total[i] for i, stem in enumerate(self.stems)}
+
+    def _runner(self, model: torch.nn.Module) -> Callable[[torch.Tensor], torch.Tensor]:
+        def run(batch: torch.Tensor) -> torch.Tensor:
+            if self.half:
+                with torch.autocast(self.device.type, dtype=torch.float16):
+                    return model(batch)
+            return model(batch)
+
+        return run
+
+
+def _scaled(progress: Progress | None, index: int, count: int) -> Progress | None:
+    if progress is None:
+        return None
+    return lambda fraction: progress((index + fraction) / count)
+
+
+def _load(name: str, model_dir: str | Path | None):
+    """Return (models, per-model source weights, stem names) for a demucs model or bag."""
+    from demucs.apply import BagOfModels
+    from demucs.pretrained import get_model
+    from demucs.repo import ModelLoadingError as DemucsLoadingError
+
+    repo = None
+    if model_dir is not None:
+        repo = Path(model_dir)
+        if not repo.is_dir():
+            raise ModelLoadingError(f"Demucs model folder {repo} does not exist.")
+    try:
+        model = get_model(name, repo=repo)
+    except (DemucsLoadingError, OSError, RuntimeError, ValueError, KeyError) as exc:
+        raise ModelLoadingError(f"Could not load demucs model {name!r}: {exc}") from exc
+    except SystemExit as exc:  # demucs calls sys.exit on some loading errors
+        raise ModelLoadingError(f"Could not load demucs model {name!r}.") from exc
+    models = list(model.models) if isinstance(model, BagOfModels) else [model]
+    if isinstance(model, BagOfModels):
+        weights = [list(w) for w in model.weights]
+    else:
+        weights = [[1.0] * len(model.sources)]
+    for sub in models:
+        if sub.samplerate != SAMPLE_RATE or sub.audio_channels != 2:
+            raise ModelLoadingError(f"Demucs model {name!r} is not a 44.1 kHz stereo model.")
+        sub.eval()
+    return models, weights, tuple(model.sources)

@@ -1,0 +1,109 @@
+"""The `unet-2stems` model: two Spleeter U-Nets giving soft ratio masks on the STFT.
+
+The song is processed in chunks of whole 512-frame segments (the unit the network sees),
+computing each chunk's STFT from the samples it needs and streaming the inverse STFT, so
+the result equals processing the song whole while memory stays flat. Bins above the
+network's 1024 receive the mask averaged over the top of the modelled band, so the
+masks still sum to one there and nothing of the song vanishes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from separation.pretrained import load_spleeter_unet
+from separation.stft import StreamingISTFT
+
+N_FFT = 4096
+HOP = 1024
+BINS = 1024
+SEGMENT = 512
+# Masks for bins above BINS are the mean over this many top modelled bins (~8–11 kHz).
+EXTENSION_BINS = 256
+EPS = 1e-10
+
+Progress = Callable[[float], None]
+
+
+class UNet2Stems:
+    """Vocals/accompaniment separation with the pretrained Spleeter 2stems weights."""
+
+    stems = ("vocals", "accompaniment")
+
+    def __init__(
+        self,
+        device: torch.device,
+        *,
+        weights_dir: str | Path | None = None,
+        segments_per_chunk: int | None = None,
+        half: bool | None = None,
+    ) -> None:
+        self.device = device
+        self.half = device.type == "cuda" if half is None else half
+        self.segments_per_chunk = segments_per_chunk or (8 if device.type == "cuda" else 1)
+        self.nets = [self._prepare(load_spleeter_unet(stem, weights_dir)) for stem in self.stems]
+        self.window = torch.hann_window(N_FFT, device=device)
+
+    def _prepare(self, net: torch.nn.Module) -> torch.nn.Module:
+        return net.to(self.device, memory_format=torch.channels_last)
+
+    @torch.inference_mode()
+    def separate(self, mix: np.ndarray, progress: Progress | None = None) -> dict[str, np.ndarray]:
+        """Separate (2, n) float32 audio; returns vocals and accompaniment = mix - vocals."""
+        length = mix.shape[1]
+        source = torch.from_numpy(mix)
+        vocals = np.zeros_like(mix)
+        istft = StreamingISTFT(self.window, HOP, length)
+        total = istft.total_frames
+        step = SEGMENT * self.segments_per_chunk
+        for first in range(0, total, step):
+            last = min(first + step, total)
+            spec = self._stft(source, first, last)
+            start, out = istft.push(spec * self._vocal_mask(spec))
+            vocals[:, start : start + out.shape[-1]] = out.cpu().numpy()
+            if progress is not None:
+                progress(last / total)
+        return {"vocals": vocals, "accompaniment": mix - vocals}
+
+    def _stft(self, source: torch.Tensor, first: int, last: int) -> torch.Tensor:
+        """Return the complex STFT frames [first, last) of the centre-padded signal."""
+        begin = first * HOP - N_FFT // 2
+        end = (last - 1) * HOP + N_FFT // 2
+        chunk = torch.zeros(source.shape[0], end - begin)
+        lo, hi = max(begin, 0), min(end, source.shape[1])
+        chunk[:, lo - begin : hi - begin] = source[:, lo:hi]
+        return torch.stft(
+            chunk.to(self.device),
+            N_FFT,
+            HOP,
+            window=self.window,
+            center=False,
+            return_complex=True,
+        )
+
+    def _vocal_mask(self, spec: torch.Tensor) -> torch.Tensor:
+        """Return the vocals ratio mask for every bin of `spec` (2, N_FFT//2+1, frames)."""
+        frames = spec.shape[-1]
+        segments = -(-frames // SEGMENT)
+        mag = spec[:, :BINS].abs()
+        mag = torch.nn.functional.pad(mag, (0, segments * SEGMENT - frames))
+        # (2, bins, segments*T) -> (segments, 2, T, bins): the layout the networks expect.
+        batch = mag.reshape(2, BINS, segments, SEGMENT).permute(2, 0, 3, 1)
+        batch = batch.contiguous(memory_format=torch.channels_last)
+        vocals, accompaniment = (self._run(net, batch) for net in self.nets)
+        v2 = vocals.square_()
+        mask = (v2 + EPS / 2) / (v2 + accompaniment.square_() + EPS)
+        mask = mask.permute(1, 3, 0, 2).reshape(2, BINS, segments * SEGMENT)[..., :frames]
+        upper = mask[:, -EXTENSION_BINS:].mean(dim=1, keepdim=True)
+        high = upper.expand(2, spec.shape[1] - BINS, frames)
+        return torch.cat([mask, high], dim=1)
+
+    def _run(self, net: torch.nn.Module, batch: torch.Tensor) -> torch.Tensor:
+        if self.half:
+            with torch.autocast(self.device.type, dtype=torch.float16):
+                return net(batch).float()
+        return net(batch)

@@ -1,0 +1,79 @@
+"""The Spleeter U-Net: a 6-level convolutional encoder/decoder that predicts a soft mask.
+
+Input and output are magnitude spectrograms shaped (batch, 2 channels, frames, bins);
+the network returns mask * input, as Spleeter's does, so ratios of two networks'
+outputs give the separation masks.
+"""
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+ENCODER_CHANNELS = (16, 32, 64, 128, 256, 512)
+
+
+class EncoderBlock(nn.Module):
+    """5x5 stride-2 convolution with TensorFlow 'same' padding, then batch norm."""
+
+    def __init__(self, in_channels: int, out_channels: int) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(in_channels, out_channels, kernel_size=5, stride=2)
+        self.bn = nn.BatchNorm2d(out_channels, eps=1e-3, momentum=0.01)
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Return (pre-activation output for the skip connection, activated output)."""
+        conv = self.conv(F.pad(x, (1, 2, 1, 2)))
+        return conv, F.leaky_relu(self.bn(conv), 0.2)
+
+
+class DecoderBlock(nn.Module):
+    """5x5 stride-2 transposed convolution cropped like TensorFlow, ReLU, batch norm."""
+
+    def __init__(self, in_channels: int, out_channels: int) -> None:
+        super().__init__()
+        self.deconv = nn.ConvTranspose2d(in_channels, out_channels, kernel_size=5, stride=2)
+        self.bn = nn.BatchNorm2d(out_channels, eps=1e-3, momentum=0.01)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        up = self.deconv(x)[:, :, 1:-2, 1:-2]
+        return self.bn(F.relu(up))
+
+
+class UNet(nn.Module):
+    """Spleeter's U-Net for one source; dropout is omitted since it is inference only."""
+
+    def __init__(self, in_channels: int = 2) -> None:
+        super().__init__()
+        widths = (in_channels, *ENCODER_CHANNELS)
+        self.encoder = nn.ModuleList(
+            EncoderBlock(widths[i], widths[i + 1]) for i in range(len(ENCODER_CHANNELS))
+        )
+        # Each decoder level after the first takes its input concatenated with a skip.
+        outs = (256, 128, 64, 32, 16, 1)
+        ins = (512, 512, 256, 128, 64, 32)
+        self.decoder = nn.ModuleList(DecoderBlock(i, o) for i, o in zip(ins, outs, strict=True))
+        self.head = nn.Conv2d(1, in_channels, kernel_size=4, dilation=2, padding=3)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        skips = []
+        h = x
+        for block in self.encoder:
+            conv, h = block(h)
+            skips.append(conv)
+        h = skips.pop()
+        for i, block in enumerate(self.decoder):
+            if i > 0:
+                h = torch.cat([skips.pop(), h], dim=1)
+            h = block(h)
+        return torch.sigmoid(self.head(h)) * x
+
+
+def spleeter_key(name: str) -> str:
+    """Translate one of our state-dict keys to the key used in Spleeter's checkpoints."""
+    if name.startswith("head."):
+        return "up7.0." + name.removeprefix("head.")
+    part, index, layer, param = name.split(".", 3)
+    level = int(index) + 1
+    if part == "encoder":
+        return f"down{level}_conv.1.{param}" if layer == "conv" else f"down{level}_act.0.{param}"
+    return f"up{level}.0.{param}" if layer == "deconv" else f"up{level}.3.{param}"
