@@ -126,7 +126,7 @@ def _check_header(info: AudioInfo, max_duration: float | None) -> None:
     if not MIN_SAMPLE_RATE <= info.sample_rate <= MAX_SAMPLE_RATE:
         raise InvalidAudio(
             f"Sample rate {info.sample_rate} Hz is outside the supported range "
-            f"{MIN_SAMPLE_RATE}–{MAX_SAMPLE_RATE} Hz."
+            f"{MIN_SAMPLE_RATE} to {MAX_SAMPLE_RATE} Hz."
         )
     if info.frames <= 0:
         raise InvalidAudio("The audio file is empty: it contains no samples.")

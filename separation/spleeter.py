@@ -22,7 +22,7 @@ N_FFT = 4096
 HOP = 1024
 BINS = 1024
 SEGMENT = 512
-# Masks for bins above BINS are the mean over this many top modelled bins (~8–11 kHz).
+# Masks for bins above BINS are the mean over this many top modelled bins (8 to 11 kHz).
 EXTENSION_BINS = 256
 EPS = 1e-10
 
