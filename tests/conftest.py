@@ -1,0 +1,76 @@
+"""Shared fixtures: a fixed cast of users (owner, other user, staff), API clients, storage."""
+
+import os
+
+import pytest
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from tests.factories import UserFactory
+
+
+def pytest_report_header(config) -> list[str]:
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    return [
+        f"stemworks: database {db['ENGINE']} {db.get('NAME')}, broker {settings.CELERY_BROKER_URL}"
+    ]
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    """Give every test its own, empty storage folder (and cheap password hashing)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    return tmp_path / "media"
+
+
+@pytest.fixture
+def owner(db):
+    return UserFactory(username="owner")
+
+
+@pytest.fixture
+def other_user(db):
+    return UserFactory(username="other")
+
+
+@pytest.fixture
+def staff(db):
+    return UserFactory(username="staff", is_staff=True, is_superuser=True)
+
+
+def _token_client(user) -> APIClient:
+    client = APIClient()
+    token, _ = Token.objects.get_or_create(user=user)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+@pytest.fixture
+def anonymous_api() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def owner_api(owner) -> APIClient:
+    return _token_client(owner)
+
+
+@pytest.fixture
+def other_api(other_user) -> APIClient:
+    return _token_client(other_user)
+
+
+@pytest.fixture
+def staff_api(staff) -> APIClient:
+    return _token_client(staff)
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """The Redis the tests must use; a missing one is an error, never a skip."""
+    url = os.environ.get("REDIS_URL")
+    assert url, "REDIS_URL is not set: run the suite with `make test` (PostgreSQL and Redis)."
+    return url

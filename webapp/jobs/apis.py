@@ -1,0 +1,152 @@
+"""The jobs REST API: one thin view per endpoint; the work happens in services and selectors."""
+
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from separation.errors import InvalidAudio, InvalidOptions
+from webapp.jobs import responses, selectors, services
+from webapp.jobs.models import Job, Status
+from webapp.jobs.serializers import JobCreateInputSerializer, JobOutputSerializer
+
+CONTENT_TYPES = {"wav": "audio/wav", "flac": "audio/flac", "mp3": "audio/mpeg"}
+AUDIO_RESPONSE = {(200, ct): OpenApiTypes.BINARY for ct in CONTENT_TYPES.values()}
+
+
+class Conflict(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+
+
+class JobPagination(PageNumberPagination):
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+
+def _require_succeeded(job: Job) -> None:
+    if job.status != Status.SUCCEEDED:
+        raise Conflict(f"The job has no stems: it is {job.status}.")
+    if job.purged_at is not None:
+        raise Conflict("The stems of this job were deleted after the retention period.")
+
+
+class JobListCreateApi(APIView):
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(responses=JobOutputSerializer(many=True), summary="List your jobs, newest first")
+    def get(self, request: Request) -> Response:
+        paginator = JobPagination()
+        page = paginator.paginate_queryset(
+            selectors.jobs_for_user(user=request.user), request, view=self
+        )
+        data = JobOutputSerializer(page, many=True, context={"request": request}).data
+        return paginator.get_paginated_response(data)
+
+    @extend_schema(
+        request={"multipart/form-data": JobCreateInputSerializer},
+        responses={201: JobOutputSerializer},
+        summary="Upload a song and queue its separation",
+    )
+    def post(self, request: Request) -> Response:
+        serializer = JobCreateInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            job = services.job_create(
+                owner=request.user,
+                upload=data["file"],
+                model=data["model"],
+                target=data["target"],
+                kind=data["kind"],
+            )
+        except (InvalidAudio, InvalidOptions) as exc:
+            raise ValidationError({"file": [str(exc)]}) from None
+        body = JobOutputSerializer(job, context={"request": request}).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class JobDetailApi(APIView):
+    @extend_schema(responses=JobOutputSerializer, summary="Status, progress and stems of a job")
+    def get(self, request: Request, job_id) -> Response:
+        job = selectors.job_for_user(user=request.user, job_id=job_id)
+        return Response(JobOutputSerializer(job, context={"request": request}).data)
+
+    @extend_schema(
+        responses={204: None}, summary="Delete a job and its files (cancels it if running)"
+    )
+    def delete(self, request: Request, job_id) -> Response:
+        job = selectors.job_for_user(user=request.user, job_id=job_id)
+        services.job_delete(job=job)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class JobCancelApi(APIView):
+    @extend_schema(
+        request=None, responses=JobOutputSerializer, summary="Cancel a queued or running job"
+    )
+    def post(self, request: Request, job_id) -> Response:
+        job = selectors.job_for_user(user=request.user, job_id=job_id)
+        try:
+            job = services.job_cancel(job=job)
+        except services.JobConflict as exc:
+            raise Conflict(str(exc)) from None
+        return Response(JobOutputSerializer(job, context={"request": request}).data)
+
+
+class StemDownloadApi(APIView):
+    @extend_schema(
+        parameters=[OpenApiParameter("format", str, enum=list(CONTENT_TYPES), default="wav")],
+        responses={**AUDIO_RESPONSE, 206: OpenApiTypes.BINARY},
+        summary="Stream one stem (supports HTTP Range)",
+    )
+    def get(self, request: Request, job_id, name: str) -> HttpResponse:
+        stem = selectors.stem_for_user(user=request.user, job_id=job_id, name=name)
+        _require_succeeded(stem.job)
+        fmt = request.query_params.get("format", stem.format)
+        if fmt not in CONTENT_TYPES:
+            raise ValidationError({"format": [f"Choose one of: {', '.join(CONTENT_TYPES)}."]})
+        path = services.stem_file_name(stem=stem, fmt=fmt)
+        storage = stem.file.storage
+        return responses.ranged_response(
+            request,
+            storage.open(path, "rb"),
+            size=storage.size(path),
+            content_type=CONTENT_TYPES[fmt],
+            filename=f"{name}.{fmt}",
+        )
+
+
+class JobZipApi(APIView):
+    @extend_schema(
+        responses={(200, "application/zip"): OpenApiTypes.BINARY}, summary="All stems in one zip"
+    )
+    def get(self, request: Request, job_id) -> HttpResponse:
+        job = selectors.job_for_user(user=request.user, job_id=job_id)
+        _require_succeeded(job)
+        members = (
+            (f"{s.name}.{s.format}", s.file.storage.open(s.file.name, "rb"))
+            for s in job.stems.all()
+        )
+        return responses.zip_response(members, filename=f"stems-{job.id}.zip")
+
+
+class JobResultJsonApi(APIView):
+    @extend_schema(
+        responses={(200, "application/json"): OpenApiTypes.OBJECT},
+        summary="{stem name: base64 of its WAV file}, the original service's contract",
+    )
+    def get(self, request: Request, job_id) -> HttpResponse:
+        job = selectors.job_for_user(user=request.user, job_id=job_id)
+        _require_succeeded(job)
+        members = []
+        for stem in job.stems.all():
+            name = services.stem_file_name(stem=stem, fmt="wav")
+            members.append((stem.name, stem.file.storage.open(name, "rb")))
+        return responses.result_json_response(members)

@@ -1,0 +1,86 @@
+"""Jobs and their stems: the database row is the source of truth for every job."""
+
+import uuid
+from pathlib import PurePath
+
+from django.conf import settings
+from django.db import models
+
+
+class Status(models.TextChoices):
+    CREATED = "created"
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    REJECTED = "rejected"
+
+
+FINISHED = (Status.SUCCEEDED, Status.FAILED, Status.CANCELLED, Status.REJECTED)
+
+
+class Kind(models.TextChoices):
+    PREVIEW = "preview"
+    FULL = "full"
+
+
+def input_path(job: "Job", filename: str) -> str:
+    """Keep the upload under the job's folder with a fixed name and the original suffix."""
+    suffix = PurePath(filename).suffix.lower()[:10]
+    return f"jobs/{job.id}/input{suffix}"
+
+
+def stem_path(stem: "Stem", filename: str) -> str:
+    return f"jobs/{stem.job_id}/stems/{filename}"
+
+
+class Job(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="jobs"
+    )
+    input_file = models.FileField(upload_to=input_path, max_length=300, blank=True)
+    original_name = models.CharField(max_length=255)
+    duration = models.FloatField(help_text="Seconds of audio in the upload.")
+    model = models.CharField(max_length=40)
+    target = models.CharField(max_length=40, default="all")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.FULL)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.CREATED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    stage = models.CharField(max_length=100, blank=True)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    cost = models.PositiveIntegerField(default=0, help_text="Credits charged for this job.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    queued_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    purged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["owner", "-created_at"]),
+            models.Index(fields=["status", "heartbeat_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.model}/{self.target}, {self.status})"
+
+
+class Stem(models.Model):
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="stems")
+    name = models.CharField(max_length=40)
+    file = models.FileField(upload_to=stem_path, max_length=300)
+    format = models.CharField(max_length=10, default="wav")
+    size = models.BigIntegerField(help_text="Bytes.")
+    duration = models.FloatField(help_text="Seconds.")
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["job", "name"], name="one_stem_per_name")]
+
+    def __str__(self) -> str:
+        return f"{self.name} of {self.job_id}"

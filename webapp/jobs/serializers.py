@@ -1,0 +1,83 @@
+"""Small input and output serializers for the jobs API."""
+
+from django.urls import reverse
+from rest_framework import serializers
+
+from separation import audio, catalog
+from separation.errors import InvalidOptions
+from webapp.jobs.models import Job, Kind, Stem
+
+
+class JobCreateInputSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="The song: WAV, FLAC, MP3, OGG or AIFF.")
+    model = serializers.ChoiceField(choices=list(catalog.MODELS), default=catalog.DEFAULT_MODEL)
+    target = serializers.CharField(
+        default=catalog.ALL, help_text="`all`, or one stem X of the model to get X and no_X."
+    )
+    kind = serializers.ChoiceField(choices=Kind.choices, default=Kind.FULL)
+
+    def validate(self, attrs: dict) -> dict:
+        try:
+            catalog.output_stems(attrs["model"], attrs["target"])
+        except InvalidOptions as exc:
+            raise serializers.ValidationError({"target": [str(exc)]}) from None
+        return attrs
+
+
+class StemOutputSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField(help_text="Download URL; add ?format=flac or mp3.")
+
+    class Meta:
+        model = Stem
+        fields = ["name", "format", "size", "duration", "url"]
+
+    def get_url(self, stem: Stem) -> str:
+        return self._absolute(reverse("jobs:stem", args=[stem.job_id, stem.name]))
+
+    def _absolute(self, path: str) -> str:
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
+
+
+class JobOutputSerializer(serializers.ModelSerializer):
+    stems = StemOutputSerializer(many=True, read_only=True)
+    formats = serializers.SerializerMethodField()
+    zip_url = serializers.SerializerMethodField()
+    result_json_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Job
+        fields = [
+            "id",
+            "status",
+            "progress",
+            "stage",
+            "error",
+            "original_name",
+            "duration",
+            "model",
+            "target",
+            "kind",
+            "cost",
+            "created_at",
+            "queued_at",
+            "started_at",
+            "finished_at",
+            "stems",
+            "formats",
+            "zip_url",
+            "result_json_url",
+        ]
+
+    def get_formats(self, job: Job) -> list[str]:
+        return list(audio.OUTPUT_FORMATS)
+
+    def get_zip_url(self, job: Job) -> str:
+        return self._absolute(reverse("jobs:zip", args=[job.id]))
+
+    def get_result_json_url(self, job: Job) -> str:
+        return self._absolute(reverse("jobs:result-json", args=[job.id]))
+
+    def _absolute(self, path: str) -> str:
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path

@@ -1,0 +1,201 @@
+"""The one settings module: everything that varies between machines comes from the environment.
+
+Embedded defaults need nothing but Python (SQLite, local files, a filesystem broker);
+DATABASE_URL, REDIS_URL and STEMWORKS_S3_BUCKET switch to PostgreSQL, Redis and S3/MinIO.
+"""
+
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from webapp.env import envbool, envfloat, envint, envlist, envstr
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(envstr("STEMWORKS_VAR_DIR", str(BASE_DIR / "var")))
+
+DEBUG = envbool("DEBUG", False)
+SECRET_KEY = envstr("SECRET_KEY", "stemworks-insecure-development-key-change-me")
+if (
+    not DEBUG
+    and SECRET_KEY.startswith("stemworks-insecure")
+    and envbool("STEMWORKS_PRODUCTION", False)
+):
+    raise ImproperlyConfigured("Set SECRET_KEY in production.")
+ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
+CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")
+SITE_URL = envstr("SITE_URL", "http://127.0.0.1:8000")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "webapp.accounts",
+    "webapp.jobs",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "webapp.urls"
+WSGI_APPLICATION = "webapp.wsgi.application"
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
+
+# --- database -------------------------------------------------------------------------
+DATABASES = {
+    "default": dj_database_url.config(
+        default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}", conn_max_age=envint("DB_CONN_MAX_AGE", 0)
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded setup has a web process and a worker writing to one file.
+    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+]
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+# --- static files and storage ---------------------------------------------------------
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+MEDIA_ROOT = Path(envstr("STEMWORKS_MEDIA_ROOT", str(VAR_DIR / "media")))
+S3_BUCKET = envstr("STEMWORKS_S3_BUCKET")
+if S3_BUCKET:
+    _files = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": envstr("STEMWORKS_S3_ENDPOINT_URL") or None,
+            "access_key": envstr("STEMWORKS_S3_ACCESS_KEY") or None,
+            "secret_key": envstr("STEMWORKS_S3_SECRET_KEY") or None,
+            "region_name": envstr("STEMWORKS_S3_REGION") or None,
+            # Stems are private: no public ACL, and any URL the storage makes is signed.
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+else:
+    # Files live under MEDIA_ROOT, which is never served: they go out only through the API.
+    _files = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+STORAGES = {
+    "default": _files,
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+
+# --- uploads --------------------------------------------------------------------------
+STEMWORKS_MAX_UPLOAD_BYTES = envint("STEMWORKS_MAX_UPLOAD_MB", 200, minimum=1) * 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "webapp.jobs.uploads.SizeLimitUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+FILE_UPLOAD_TEMP_DIR = envstr("FILE_UPLOAD_TEMP_DIR") or None
+
+# --- jobs -----------------------------------------------------------------------------
+STEMWORKS_MAX_DURATION_S = envfloat("STEMWORKS_MAX_DURATION_S", 20 * 60, minimum=1)
+STEMWORKS_PREVIEW_SECONDS = envfloat("STEMWORKS_PREVIEW_SECONDS", 30, minimum=1)
+STEMWORKS_DEVICE = envstr("STEMWORKS_DEVICE", "auto")
+STEMWORKS_THREADS = envint("STEMWORKS_THREADS", 0, minimum=0) or None
+STEMWORKS_DEMUCS_REPO = envstr("STEMWORKS_DEMUCS_REPO") or None
+STEMWORKS_MODEL_DIR = envstr("STEMWORKS_MODEL_DIR") or None
+STEMWORKS_PROGRESS_INTERVAL_S = envfloat("STEMWORKS_PROGRESS_INTERVAL_S", 2.0, minimum=0)
+STEMWORKS_HEARTBEAT_TIMEOUT_S = envint("STEMWORKS_HEARTBEAT_TIMEOUT_S", 10 * 60, minimum=1)
+STEMWORKS_QUEUED_TIMEOUT_S = envint("STEMWORKS_QUEUED_TIMEOUT_S", 60 * 60, minimum=1)
+STEMWORKS_MAX_ATTEMPTS = envint("STEMWORKS_MAX_ATTEMPTS", 3, minimum=1)
+STEMWORKS_RETENTION_DAYS = envint("STEMWORKS_RETENTION_DAYS", 7, minimum=1)
+# Time limits grow with the song: base + factor x duration (seconds); the hard limit adds a grace.
+STEMWORKS_TIME_LIMIT_BASE_S = envint("STEMWORKS_TIME_LIMIT_BASE_S", 120, minimum=1)
+STEMWORKS_TIME_LIMIT_FACTOR = envfloat("STEMWORKS_TIME_LIMIT_FACTOR", 4.0, minimum=0.1)
+STEMWORKS_TIME_LIMIT_GRACE_S = envint("STEMWORKS_TIME_LIMIT_GRACE_S", 60, minimum=1)
+_LONGEST_HARD_LIMIT = (
+    STEMWORKS_TIME_LIMIT_BASE_S
+    + STEMWORKS_TIME_LIMIT_FACTOR * STEMWORKS_MAX_DURATION_S
+    + STEMWORKS_TIME_LIMIT_GRACE_S
+)
+
+# --- celery ---------------------------------------------------------------------------
+REDIS_URL = envstr("REDIS_URL")
+BROKER_DIR = VAR_DIR / "broker"
+if REDIS_URL:
+    CELERY_BROKER_URL = REDIS_URL
+    CELERY_RESULT_BACKEND = REDIS_URL
+    CELERY_BROKER_TRANSPORT_OPTIONS = {}
+else:
+    # A broker that needs no server: kombu's filesystem transport in var/broker.
+    CELERY_BROKER_URL = "filesystem://"
+    CELERY_RESULT_BACKEND = None
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(BROKER_DIR / "queue"),
+        "data_folder_out": str(BROKER_DIR / "queue"),
+        "control_folder": str(BROKER_DIR / "control"),
+        "store_processed": False,
+    }
+# Redis re-delivers an unacknowledged task after the visibility timeout; keep it above the
+# longest hard time limit so a running job is not handed to a second worker while it runs.
+STEMWORKS_VISIBILITY_TIMEOUT_S = int(_LONGEST_HARD_LIMIT + 600)
+CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = STEMWORKS_VISIBILITY_TIMEOUT_S
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": STEMWORKS_VISIBILITY_TIMEOUT_S}
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+STEMWORKS_RECONCILE_EVERY_S = envint("STEMWORKS_RECONCILE_EVERY_S", 60, minimum=1)
+STEMWORKS_PURGE_EVERY_S = envint("STEMWORKS_PURGE_EVERY_S", 3600, minimum=1)
+
+# --- API ------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    # Token first, so an anonymous request gets 401 with a WWW-Authenticate header.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": envint("STEMWORKS_PAGE_SIZE", 20, minimum=1),
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # `?format=` picks a stem's audio format, not a DRF renderer.
+    "URL_FORMAT_OVERRIDE": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Stemworks API",
+    "DESCRIPTION": "Upload a song, get its stems back: asynchronous music source separation.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
+}

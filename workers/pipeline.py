@@ -1,0 +1,59 @@
+"""Run one claimed job: fetch the upload, separate it, encode and store the stems."""
+
+import shutil
+import tempfile
+from pathlib import PurePath
+
+from django.conf import settings
+
+from separation import audio
+from separation.errors import SeparationCancelled
+from webapp.jobs.models import Job, Kind
+from webapp.jobs.services import StemData, job_report_progress, job_succeed
+from workers.engine import get_separator
+from workers.progress import ProgressReporter
+
+STEM_FORMAT = "wav"
+
+
+def _stage(job: Job, progress: int, stage: str) -> None:
+    if not job_report_progress(job_id=job.id, progress=progress, stage=stage):
+        raise SeparationCancelled("The job was cancelled.")
+
+
+def run_job(job: Job) -> bool:
+    """Separate a running job end to end; True when its stems were stored."""
+    _stage(job, 2, "decoding")
+    suffix = PurePath(job.input_file.name).suffix
+    # Decode from a local copy: soundfile needs a seekable file, which S3 objects are not.
+    with tempfile.NamedTemporaryFile(suffix=suffix) as local, job.input_file.open("rb") as src:
+        shutil.copyfileobj(src, local)
+        local.flush()
+        decoded = audio.read_audio(local.name, max_duration=settings.STEMWORKS_MAX_DURATION_S)
+    samples = decoded.samples
+    if job.kind == Kind.PREVIEW:
+        samples = samples[:, : int(settings.STEMWORKS_PREVIEW_SECONDS * decoded.sample_rate)]
+
+    _stage(job, 5, "loading model")
+    separator = get_separator(job.model)
+    reporter = ProgressReporter(
+        job.id,
+        stage="separating",
+        start=10,
+        end=90,
+        interval=settings.STEMWORKS_PROGRESS_INTERVAL_S,
+    )
+    reporter(0.0)
+    stems = separator.separate(samples, target=job.target, progress=reporter)
+
+    _stage(job, 92, "saving stems")
+    encoded = [
+        StemData(
+            name=name,
+            content=audio.encode_audio(stem, decoded.sample_rate, STEM_FORMAT),
+            format=STEM_FORMAT,
+            duration=stem.shape[1] / decoded.sample_rate,
+        )
+        for name, stem in stems.items()
+    ]
+    return job_succeed(job_id=job.id, stems=encoded)

@@ -1,0 +1,44 @@
+"""Carry the engine's progress callback to the Job row at a sensible rate."""
+
+import time
+from collections.abc import Callable
+
+from separation.errors import SeparationCancelled
+from webapp.jobs.services import job_report_progress
+
+
+class ProgressReporter:
+    """Map engine fractions onto [start, end] percent and write at most once per interval.
+
+    A write that finds the job no longer running (cancelled, deleted) stops the separation.
+    """
+
+    def __init__(
+        self,
+        job_id: object,
+        *,
+        stage: str,
+        start: int,
+        end: int,
+        interval: float,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.job_id = job_id
+        self.stage = stage
+        self.start = start
+        self.end = end
+        self.interval = interval
+        self.clock = clock
+        self.last_write: float | None = None
+        self.writes = 0
+
+    def __call__(self, fraction: float) -> None:
+        now = self.clock()
+        done = fraction >= 1.0
+        if not done and self.last_write is not None and now - self.last_write < self.interval:
+            return
+        self.last_write = now
+        self.writes += 1
+        percent = self.start + (self.end - self.start) * max(0.0, min(1.0, fraction))
+        if not job_report_progress(job_id=self.job_id, progress=round(percent), stage=self.stage):
+            raise SeparationCancelled("The job was cancelled.")

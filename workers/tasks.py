@@ -1,0 +1,81 @@
+"""Celery tasks: thin wrappers that take an id, call a service or the pipeline, and retry."""
+
+import logging
+
+from celery.exceptions import SoftTimeLimitExceeded
+from django.db import InterfaceError, OperationalError
+
+from separation.errors import SeparationCancelled, SeparationError
+from webapp.jobs import services
+from workers.celery import app
+from workers.pipeline import run_job
+
+log = logging.getLogger(__name__)
+
+# Failures that say nothing about the song: a later attempt may well succeed.
+TRANSIENT_ERRORS = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
+MAX_RETRIES = 3
+
+INTERNAL_ERROR = (
+    "An internal error stopped the separation. It has been logged; please try again later."
+)
+
+
+@app.task(
+    bind=True,
+    name="workers.separate_job",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=MAX_RETRIES,
+)
+def separate_job(self, job_id: str) -> str:
+    """Claim a job and separate it; a job someone else has or that is over is left alone."""
+    job = services.job_claim(job_id=job_id)
+    if job is None:
+        return "skipped"
+    try:
+        if not run_job(job):
+            return "cancelled"
+    except SeparationCancelled:
+        return "cancelled"
+    except SoftTimeLimitExceeded:
+        limit = self.request.timelimit[1] if self.request.timelimit else None
+        services.job_fail(
+            job_id=job_id,
+            reason="The separation took longer than its time limit"
+            + (f" ({limit} s)" if limit else "")
+            + ". Try a shorter file or a lighter model.",
+        )
+        return "failed"
+    except SeparationError as exc:
+        services.job_fail(job_id=job_id, reason=str(exc))
+        return "failed"
+    except TRANSIENT_ERRORS as exc:
+        if self.request.retries >= MAX_RETRIES:
+            log.exception("job %s: giving up after %s retries", job_id, MAX_RETRIES)
+            services.job_fail(job_id=job_id, reason=INTERNAL_ERROR)
+            return "failed"
+        log.warning("job %s: transient error, retrying: %s", job_id, exc)
+        services.job_release(job_id=job_id)
+        raise self.retry(exc=exc, countdown=5 * 2**self.request.retries) from exc
+    except Exception:
+        log.exception("job %s: unexpected error", job_id)
+        services.job_fail(job_id=job_id, reason=INTERNAL_ERROR)
+        return "failed"
+    return "succeeded"
+
+
+@app.task(name="workers.reconcile_jobs")
+def reconcile_jobs() -> dict:
+    """Re-queue or fail jobs whose worker went quiet."""
+    report = services.jobs_reconcile()
+    return {
+        "requeued": [str(i) for i in report.requeued],
+        "failed": [str(i) for i in report.failed],
+    }
+
+
+@app.task(name="workers.purge_expired")
+def purge_expired() -> int:
+    """Delete inputs and stems past the retention period."""
+    return services.jobs_purge_expired()
