@@ -25,6 +25,9 @@ MIN_SAMPLE_RATE = 8000
 MAX_SAMPLE_RATE = 192000
 MAX_CHANNELS = 64
 BLOCK_FRAMES = 1 << 16
+# Preallocate at most this much audio up front: a header may claim any length (a FLAC
+# STREAMINFO can promise 2**36 frames), so beyond this the buffer grows as audio arrives.
+MAX_PREALLOC_SECONDS = 600
 
 # libsndfile major formats we accept as input; others it can read are not music uploads.
 INPUT_FORMATS = {"WAV", "WAVEX", "RF64", "W64", "FLAC", "OGG", "MP3", "AIFF"}
@@ -106,6 +109,11 @@ def _describe_open_error(exc: sf.LibsndfileError) -> str:
     text = str(exc.error_string).strip().rstrip(".")
     if "unknown format" in text.lower() or "format not recognised" in text.lower():
         return "This is not an audio file we can read (use WAV, FLAC, OGG, MP3 or AIFF)."
+    if "'fmt ' chunk" in text:
+        return (
+            "This WAV file uses an audio encoding we cannot read, or its format chunk is"
+            " damaged (use PCM or float WAV, FLAC, OGG, MP3 or AIFF)."
+        )
     return f"The audio file could not be opened: {text}."
 
 
@@ -199,7 +207,9 @@ def fold_to_stereo(block: np.ndarray) -> np.ndarray:
 
 
 def _estimate_frames(info: AudioInfo, rate: int, limit: int | None) -> int:
-    estimate = math.ceil(info.frames * rate / info.sample_rate) + 64
+    estimate = min(
+        math.ceil(info.frames * rate / info.sample_rate) + 64, MAX_PREALLOC_SECONDS * rate
+    )
     return estimate if limit is None else min(estimate, limit + BLOCK_FRAMES)
 
 

@@ -56,7 +56,8 @@ def apply_chunked(
         estimates = model(batch.to(device)).float().cpu().numpy()
         for start, estimate in zip(starts, estimates, strict=True):
             size = min(segment, length - start)
-            out[..., start : start + size] += estimate[..., :size] * weight[:size]
+            lead = (segment - size) // 2
+            out[..., start : start + size] += estimate[..., lead : lead + size] * weight[:size]
             total_weight[start : start + size] += weight[:size]
         if progress is not None:
             progress(min(i + batch_size, len(offsets)) / len(offsets))
@@ -65,8 +66,15 @@ def apply_chunked(
 
 
 def _take(mix: np.ndarray, start: int, size: int) -> np.ndarray:
-    """Return mix[:, start:start+size], zero-padded at the end of the track."""
-    chunk = mix[:, start : start + size]
+    """Return `size` samples centred on the chunk at `start`, zero-padded past the ends.
+
+    A short final chunk gets real audio on both sides as context, as demucs does.
+    """
+    length = mix.shape[1]
+    valid = min(size, length - start)
+    begin = start - (size - valid) // 2
+    lo, hi = max(begin, 0), min(begin + size, length)
+    chunk = mix[:, lo:hi]
     if chunk.shape[1] == size:
         return chunk
-    return np.pad(chunk, ((0, 0), (0, size - chunk.shape[1])))
+    return np.pad(chunk, ((0, 0), (lo - begin, size - (lo - begin) - chunk.shape[1])))

@@ -1,0 +1,61 @@
+"""Target modes: 'all' gives every stem; a stem X gives X and no_X = mix - X."""
+
+import numpy as np
+import pytest
+
+from separation import catalog
+from separation.errors import InvalidAudio, InvalidOptions
+
+
+@pytest.mark.parametrize(
+    ("target", "names"),
+    [
+        ("all", ["vocals", "accompaniment"]),
+        ("vocals", ["vocals", "no_vocals"]),
+        ("accompaniment", ["accompaniment", "no_accompaniment"]),
+    ],
+)
+def test_unet_targets_give_the_named_stems_that_add_up(unet, song, target, names):
+    stems = unet.separate(song, target=target)
+    assert list(stems) == names
+    assert np.abs(stems[names[0]] + stems[names[1]] - song).max() <= 1e-4
+
+
+def test_a_single_target_is_the_same_stem_as_in_all(unet, song):
+    assert np.array_equal(unet.separate(song)["vocals"], unet.separate(song, "vocals")["vocals"])
+
+
+@pytest.mark.parametrize("target", ["drums", "bass", "other", "vocals"])
+def test_htdemucs_single_targets_give_x_and_no_x(htdemucs, song, target):
+    stems = htdemucs.separate(song, target=target)
+    assert list(stems) == [target, f"no_{target}"]
+    assert np.abs(stems[target] + stems[f"no_{target}"] - song).max() <= 1e-4
+
+
+def test_an_unknown_target_is_refused_with_the_choices(unet, song):
+    with pytest.raises(InvalidOptions, match="choose one of: all, vocals, accompaniment"):
+        unet.separate(song, target="drums")
+
+
+def test_an_unknown_model_is_refused_with_the_choices():
+    with pytest.raises(InvalidOptions, match="unet-2stems, htdemucs"):
+        catalog.get_spec("spleeter-5stems")
+
+
+def test_output_stems_lists_what_each_mode_produces():
+    assert catalog.output_stems("htdemucs", "all") == ("drums", "bass", "other", "vocals")
+    assert catalog.output_stems("htdemucs", "bass") == ("bass", "no_bass")
+    assert catalog.targets("unet-2stems") == ("all", "vocals", "accompaniment")
+
+
+@pytest.mark.parametrize(
+    "mix",
+    [
+        np.zeros((1, 1000), dtype=np.float32),
+        np.zeros((2, 1000), dtype=np.float64),
+        np.zeros((2, 0), dtype=np.float32),
+    ],
+)
+def test_separate_refuses_arrays_that_are_not_stereo_float32_audio(unet, mix):
+    with pytest.raises(InvalidAudio):
+        unet.separate(mix)
