@@ -1,0 +1,40 @@
+"""Delivery settings that keep a job from being lost or run twice."""
+
+from django.conf import settings
+
+from workers.celery import app
+from workers.queue import time_limits
+
+
+def test_a_task_is_acknowledged_late_and_given_back_if_its_worker_dies():
+    assert app.conf.task_acks_late is True
+    assert app.conf.task_reject_on_worker_lost is True
+    assert app.conf.worker_prefetch_multiplier == 1
+
+
+def test_separation_goes_to_the_gpu_queue_and_light_work_to_default():
+    assert {q.name for q in app.conf.task_queues} == {"gpu", "default"}
+    assert app.conf.task_routes["workers.separate_job"] == {"queue": "gpu"}
+    assert app.conf.task_default_queue == "default"
+
+
+def test_the_visibility_timeout_outlasts_the_longest_hard_time_limit():
+    _, longest = time_limits(settings.STEMWORKS_MAX_DURATION_S)
+    broker = app.conf.broker_transport_options["visibility_timeout"]
+    backend = app.conf.result_backend_transport_options["visibility_timeout"]
+
+    assert broker == backend
+    assert broker > longest
+
+
+def test_the_tests_run_on_redis():
+    assert app.conf.broker_url.startswith("redis://")
+
+
+def test_beat_runs_the_reconciler_and_the_retention_job():
+    app.loader.import_default_modules()
+    app.finalize()
+    tasks = {entry["task"] for entry in app.conf.beat_schedule.values()}
+
+    assert tasks == {"workers.reconcile_jobs", "workers.purge_expired"}
+    assert {"workers.reconcile_jobs", "workers.purge_expired"} <= set(app.tasks)
