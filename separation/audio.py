@@ -100,6 +100,9 @@ def _open(source: AudioSource) -> sf.SoundFile:
     try:
         return sf.SoundFile(source)
     except sf.LibsndfileError as exc:
+        _rewind(source)
+        if not _peek(source, 1):
+            raise InvalidAudio("The file is empty (0 bytes).") from None
         raise InvalidAudio(_describe_open_error(exc)) from None
     except (OSError, TypeError, ValueError) as exc:
         raise InvalidAudio(f"The file could not be read as audio: {exc}") from None
@@ -182,9 +185,11 @@ def _decode(
 def _read_block(f: sf.SoundFile) -> np.ndarray:
     try:
         block = f.read(BLOCK_FRAMES, dtype="float32", always_2d=True)
-    except sf.LibsndfileError as exc:
-        text = str(exc.error_string).strip().rstrip(".")
-        raise InvalidAudio(f"The audio file is truncated or corrupt ({text}).") from None
+    except sf.LibsndfileError:
+        # libsndfile's own text ("Internal psf_fseek() failed") means nothing to a person.
+        raise InvalidAudio(
+            "The audio file is truncated or corrupt: it cannot be decoded to the end."
+        ) from None
     if not np.isfinite(block).all():
         raise InvalidAudio("The audio contains invalid samples (NaN or infinity).")
     return block
