@@ -126,6 +126,11 @@ FILE_UPLOAD_TEMP_DIR = envstr("FILE_UPLOAD_TEMP_DIR") or None
 # --- jobs -----------------------------------------------------------------------------
 STEMWORKS_MAX_DURATION_S = envfloat("STEMWORKS_MAX_DURATION_S", 20 * 60, minimum=1)
 STEMWORKS_PREVIEW_SECONDS = envfloat("STEMWORKS_PREVIEW_SECONDS", 30, minimum=1)
+# Stems are stored as WAV; float (the default) keeps peaks above full scale, so the stems
+# add up to the mix exactly; "16" or "24" store smaller files that clip such peaks.
+STEMWORKS_STEM_WAV_DEPTH = envstr("STEMWORKS_STEM_WAV_DEPTH", "float")
+if STEMWORKS_STEM_WAV_DEPTH not in ("16", "24", "float"):
+    raise ImproperlyConfigured("STEMWORKS_STEM_WAV_DEPTH must be 16, 24 or float.")
 STEMWORKS_DEVICE = envstr("STEMWORKS_DEVICE", "auto")
 STEMWORKS_THREADS = envint("STEMWORKS_THREADS", 0, minimum=0) or None
 STEMWORKS_DEMUCS_REPO = envstr("STEMWORKS_DEMUCS_REPO") or None

@@ -50,7 +50,9 @@ def run_job(job: Job) -> bool:
     encoded = [
         StemData(
             name=name,
-            content=audio.encode_audio(stem, decoded.sample_rate, STEM_FORMAT),
+            content=audio.encode_audio(
+                stem, decoded.sample_rate, STEM_FORMAT, wav_depth=settings.STEMWORKS_STEM_WAV_DEPTH
+            ),
             format=STEM_FORMAT,
             duration=stem.shape[1] / decoded.sample_rate,
         )

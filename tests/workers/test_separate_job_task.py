@@ -10,7 +10,7 @@ from django.core.files.base import ContentFile
 from django.db import OperationalError
 
 from separation.errors import ModelLoadingError
-from tests.factories import JobFactory, RunningJobFactory, tone, wav_bytes
+from tests.factories import JobFactory, RunningJobFactory, wav_bytes
 from tests.workers.fakes import FakeSeparator
 from webapp.jobs.models import Job, Status, Stem
 from workers.tasks import INTERNAL_ERROR, separate_job
@@ -42,10 +42,10 @@ def test_it_separates_a_queued_job_and_stores_stems_that_add_up_to_the_mix(
     assert job.started_at and job.finished_at and job.attempts == 1
     stems = {stem.name: stem for stem in job.stems.all()}
     assert set(stems) == {"vocals", "accompaniment"}
-    mix = tone(1.0)
+    mix = sf.read(io.BytesIO(wav_bytes(1.0)), dtype="float32")[0].T
     total = read(stems["vocals"]) + read(stems["accompaniment"])
     assert total.shape == mix.shape
-    assert np.abs(total - mix).max() < 2e-4  # two 16-bit roundings
+    assert np.abs(total - mix).max() < 1e-6  # float WAV keeps them exact
     assert all(s.size == s.file.size and s.duration == pytest.approx(1.0) for s in stems.values())
 
 
