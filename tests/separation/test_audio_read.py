@@ -279,3 +279,15 @@ def test_probe_accepts_audio_within_the_maximum_duration(kind, tmp_path):
     info = probe(as_source(kind, wav_bytes(3.0, rate=8000), tmp_path), max_duration=3.0)
 
     assert info.duration == pytest.approx(3.0)
+
+
+@pytest.mark.parametrize("fmt", ["AIFF", "W64", "RF64", "WAVEX"])
+@pytest.mark.parametrize("subtype", ["PCM_16", "PCM_24", "FLOAT"])
+def test_it_reads_the_other_uncompressed_containers_too(fmt, subtype):
+    original = tone(440, 0.5, rate=48000)
+
+    audio = read_audio(io.BytesIO(encode(original, 48000, fmt, subtype)))
+
+    assert audio.source == AudioInfo(fmt, subtype, 48000, 2, 24000)
+    assert_decoded(audio, 0.5)
+    assert peak_frequency(audio.samples[0], SAMPLE_RATE) == pytest.approx(440, abs=3)
