@@ -46,15 +46,20 @@ class Separator:
         mix: np.ndarray,
         target: str = catalog.ALL,
         progress: Progress | None = None,
+        *,
+        inplace: bool = False,
     ) -> dict[str, np.ndarray]:
         """Separate (2, n) float32 audio at 44.1 kHz into the stems of `target`.
 
         The stems always add up to `mix`. The progress callback receives the fraction
-        done and may raise SeparationCancelled to stop.
+        done and may raise SeparationCancelled to stop. With `inplace` the model may
+        reuse the buffer of `mix` for a stem, which saves one copy of the song.
         """
         names = catalog.output_stems(self.spec.name, target)
         _check_mix(mix)
-        stems = make_consistent(self._model.separate(mix, progress), mix)
+        stems = self._model.separate(mix, progress, inplace=inplace)
+        if not self._model.sums_to_mix:
+            stems = make_consistent(stems, mix)
         if target == catalog.ALL:
             return stems
         rest = [stem for name, stem in stems.items() if name != target]
@@ -81,7 +86,7 @@ class Separator:
         if fmt not in EXTENSIONS:
             raise InvalidOptions(f"Unknown output format {fmt!r}; use wav, flac or mp3.")
         audio = read_audio(source, max_duration=max_duration)
-        stems = self.separate(audio.samples, target, progress)
+        stems = self.separate(audio.samples, target, progress, inplace=True)
         rate = audio.source.sample_rate if keep_rate else SAMPLE_RATE
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)

@@ -22,6 +22,8 @@ SAMPLE_RATE = 44100
 class HTDemucs4Stems:
     """Drums/bass/other/vocals separation with a (bag of) HTDemucs model(s)."""
 
+    sums_to_mix = False
+
     def __init__(
         self,
         device: torch.device,
@@ -41,8 +43,10 @@ class HTDemucs4Stems:
             model.to(device)
 
     @torch.inference_mode()
-    def separate(self, mix: np.ndarray, progress: Progress | None = None) -> dict[str, np.ndarray]:
-        """Separate (2, n) float32 audio into the model's sources."""
+    def separate(
+        self, mix: np.ndarray, progress: Progress | None = None, *, inplace: bool = False
+    ) -> dict[str, np.ndarray]:
+        """Separate (2, n) float32 audio into the model's sources (`mix` is left as is)."""
         total = np.zeros((len(self.stems), *mix.shape), dtype=np.float32)
         weight_sum = np.zeros((len(self.stems), 1, 1), dtype=np.float32)
         for index, (model, weights) in enumerate(zip(self.models, self.weights, strict=True)):

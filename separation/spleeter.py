@@ -33,6 +33,7 @@ class UNet2Stems:
     """Vocals/accompaniment separation with the pretrained Spleeter 2stems weights."""
 
     stems = ("vocals", "accompaniment")
+    sums_to_mix = True  # accompaniment is computed as mix - vocals
 
     def __init__(
         self,
@@ -52,8 +53,14 @@ class UNet2Stems:
         return net.to(self.device, memory_format=torch.channels_last)
 
     @torch.inference_mode()
-    def separate(self, mix: np.ndarray, progress: Progress | None = None) -> dict[str, np.ndarray]:
-        """Separate (2, n) float32 audio; returns vocals and accompaniment = mix - vocals."""
+    def separate(
+        self, mix: np.ndarray, progress: Progress | None = None, *, inplace: bool = False
+    ) -> dict[str, np.ndarray]:
+        """Separate (2, n) float32 audio; returns vocals and accompaniment = mix - vocals.
+
+        The masks sum to one, so mix - vocals is the accompaniment the masks give. With
+        `inplace` the accompaniment is written over `mix`, saving a copy of the song.
+        """
         length = mix.shape[1]
         source = torch.from_numpy(mix)
         vocals = np.zeros_like(mix)
@@ -67,7 +74,8 @@ class UNet2Stems:
             vocals[:, start : start + out.shape[-1]] = out.cpu().numpy()
             if progress is not None:
                 progress(last / total)
-        return {"vocals": vocals, "accompaniment": mix - vocals}
+        accompaniment = np.subtract(mix, vocals, out=mix if inplace else None)
+        return {"vocals": vocals, "accompaniment": accompaniment}
 
     def _stft(self, source: torch.Tensor, first: int, last: int) -> torch.Tensor:
         """Return the complex STFT frames [first, last) of the centre-padded signal."""

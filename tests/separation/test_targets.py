@@ -59,3 +59,13 @@ def test_output_stems_lists_what_each_mode_produces():
 def test_separate_refuses_arrays_that_are_not_stereo_float32_audio(unet, mix):
     with pytest.raises(InvalidAudio):
         unet.separate(mix)
+
+
+@pytest.mark.parametrize("target", ["all", "vocals", "accompaniment"])
+def test_separating_in_place_gives_the_same_stems(unet, song, target):
+    expected = unet.separate(song, target)
+    mix = song.copy()
+    stems = unet.separate(mix, target, inplace=True)
+    assert list(stems) == list(expected)
+    for name, stem in stems.items():
+        assert np.array_equal(stem, expected[name])
