@@ -31,9 +31,10 @@ migrate: install
 # (SQLite, local files, filesystem broker) unless DATABASE_URL / REDIS_URL are set.
 run: migrate
 	$(BIN)/python manage.py collectstatic --noinput -v 0
-	$(BIN)/python manage.py ensure_demo_user
-	@trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	$(BIN)/celery -A workers worker --beat -Q gpu,default --concurrency 1 --loglevel INFO & worker=$$!; \
+	SITE_URL=http://$(HOST):$(PORT) $(BIN)/python manage.py ensure_demo_user
+	@trap 'kill $$worker $$beat 2>/dev/null; wait' EXIT INT TERM; \
+	$(BIN)/celery -A workers worker -Q gpu,default --concurrency 1 --loglevel INFO & worker=$$!; \
+	$(BIN)/celery -A workers beat --loglevel INFO & beat=$$!; \
 	$(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
 
 web: migrate

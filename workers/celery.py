@@ -3,16 +3,22 @@
 import os
 
 from celery import Celery
-from kombu import Queue
+from kombu import Exchange, Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "webapp.settings")
 
 app = Celery("stemworks")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.update(
-    task_queues=(Queue("gpu"), Queue("default")),
+    # Each queue has its own exchange and key, so a message lands in exactly one queue.
+    task_queues=(
+        Queue("gpu", Exchange("gpu", type="direct"), routing_key="gpu"),
+        Queue("default", Exchange("default", type="direct"), routing_key="default"),
+    ),
     task_default_queue="default",
-    task_routes={"workers.separate_job": {"queue": "gpu"}},
+    task_default_exchange="default",
+    task_default_routing_key="default",
+    task_routes={"workers.separate_job": {"queue": "gpu", "routing_key": "gpu"}},
     # A task is acknowledged only when it finished, and given back if its worker dies.
     task_acks_late=True,
     task_reject_on_worker_lost=True,

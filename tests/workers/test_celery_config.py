@@ -14,7 +14,9 @@ def test_a_task_is_acknowledged_late_and_given_back_if_its_worker_dies():
 
 def test_separation_goes_to_the_gpu_queue_and_light_work_to_default():
     assert {q.name for q in app.conf.task_queues} == {"gpu", "default"}
-    assert app.conf.task_routes["workers.separate_job"] == {"queue": "gpu"}
+    assert app.conf.task_routes["workers.separate_job"]["queue"] == "gpu"
+    keys = {q.name: (q.exchange.name, q.routing_key) for q in app.conf.task_queues}
+    assert keys == {"gpu": ("gpu", "gpu"), "default": ("default", "default")}
     assert app.conf.task_default_queue == "default"
 
 
