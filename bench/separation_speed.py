@@ -24,7 +24,8 @@ How to read the output: RTF is the real-time factor, audio seconds per wall-cloc
 second, so higher is faster (RTF 10 = a 3-minute song in 18 s). "ratio" is ours divided
 by the baseline. Peak RSS is the process' whole resident peak (ru_maxrss, read as
 VmHWM on Linux, see `peak_rss_mb`): it includes Python, torch and the loaded weights.
-"baseline" is the peak after import and model load, before the input is built, so
+"baseline" is the resident size after import and model load, before the input is
+built (loading itself peaks ~100 MB higher, briefly, below the separation's peak), so
 "peak - baseline" is what the separation itself (input, outputs and working memory)
 costs. The last lines give one verdict per target. Other load on the machine slows
 every figure; the load average is printed at the start and the end.
@@ -34,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import io
 import json
 import os
@@ -104,6 +106,15 @@ def peak_rss_mb() -> float:
                 return int(line.split()[1]) * 1024 / 1e6
     scale = 1 if sys.platform == "darwin" else 1024  # bytes on macOS, KiB on Linux
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale / 1e6
+
+
+def current_rss_mb() -> float:
+    """Return this process' resident set size now, in MB (VmRSS; 0 where unknown)."""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024 / 1e6
+    return 0.0
 
 
 def synchronize(device: torch.device) -> None:
@@ -214,7 +225,8 @@ def memory_child(kind: str, seconds: float, device: torch.device, threads: int) 
         run = ours_htdemucs(random_htdemucs(), device)
     else:
         raise SystemExit(f"unknown memory child {kind!r}")
-    baseline = peak_rss_mb()
+    gc.collect()
+    baseline = current_rss_mb() or peak_rss_mb()
     run(make_input(seconds))
     print(CHILD_MARKER + json.dumps({"baseline_mb": baseline, "peak_mb": peak_rss_mb()}))
 
@@ -268,6 +280,7 @@ def bench_unet_speed(args: argparse.Namespace, device: torch.device) -> float:
     ours = rtf(ours_unet(device, args.threads), mix, args.repeats, device)
     reference = rtf(reference_unet(device), mix, args.repeats, device)
     ratio = ours / reference
+    print(f"\n(load average after the unet timings: {load_average()})")
     print_table(
         f"unet-2stems speed, {args.seconds:g} s stereo input, best of {args.repeats}",
         ["engine", "RTF", "wall s"],
@@ -302,6 +315,7 @@ def bench_htdemucs(args: argparse.Namespace, device: torch.device) -> float:
     theirs = rtf(demucs_htdemucs(model, device), mix, args.demucs_repeats, device)
     ours = rtf(ours_htdemucs(model, device), mix, args.demucs_repeats, device)
     ratio = ours / theirs
+    print(f"\n(load average after the htdemucs timings: {load_average()})")
     print_table(
         f"htdemucs speed (random weights, 7.8 s segments, overlap 0.25), {DEMUCS_SECONDS} s"
         f" input, best of {args.demucs_repeats}",
