@@ -1,8 +1,12 @@
 """One loaded Separator per model per worker process: weights load once, not per job."""
 
 import functools
+import logging
 
+from celery.signals import worker_process_init
 from django.conf import settings
+
+log = logging.getLogger(__name__)
 
 
 @functools.cache
@@ -20,3 +24,14 @@ def get_separator(model: str):
         threads=settings.STEMWORKS_THREADS,
         model_dir=model_dir,
     )
+
+
+@worker_process_init.connect
+def preload(**kwargs) -> None:
+    """Load the models named in STEMWORKS_PRELOAD_MODELS as each worker process starts."""
+    for model in settings.STEMWORKS_PRELOAD_MODELS:
+        try:
+            get_separator(model)
+        except Exception:
+            # The first job on this model will fail with the reason; the worker stays up.
+            log.exception("could not preload model %s", model)

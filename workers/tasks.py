@@ -2,7 +2,8 @@
 
 import logging
 
-from celery.exceptions import SoftTimeLimitExceeded
+from celery import Task
+from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
 from django.db import InterfaceError, OperationalError
 
 from separation.errors import SeparationCancelled, SeparationError
@@ -21,8 +22,23 @@ INTERNAL_ERROR = (
 )
 
 
+def time_limit_reason(limit: float | None) -> str:
+    """Explain a job stopped by its time limit."""
+    took = f" ({int(limit)} s)" if limit else ""
+    return f"The separation took longer than its time limit{took}. Try a shorter file."
+
+
+class SeparationTask(Task):
+    def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:
+        # A hard time limit kills the child process; Celery reports it here, in the parent.
+        if isinstance(exc, TimeLimitExceeded) and args:
+            limit = exc.args[0] if exc.args else None
+            services.job_fail(job_id=args[0], reason=time_limit_reason(limit))
+
+
 @app.task(
     bind=True,
+    base=SeparationTask,
     name="workers.separate_job",
     acks_late=True,
     reject_on_worker_lost=True,
@@ -40,12 +56,7 @@ def separate_job(self, job_id: str) -> str:
         return "cancelled"
     except SoftTimeLimitExceeded:
         limit = self.request.timelimit[1] if self.request.timelimit else None
-        services.job_fail(
-            job_id=job_id,
-            reason="The separation took longer than its time limit"
-            + (f" ({limit} s)" if limit else "")
-            + ". Try a shorter file or a lighter model.",
-        )
+        services.job_fail(job_id=job_id, reason=time_limit_reason(limit))
         return "failed"
     except SeparationError as exc:
         services.job_fail(job_id=job_id, reason=str(exc))

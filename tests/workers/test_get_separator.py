@@ -38,3 +38,12 @@ def test_htdemucs_loads_from_the_configured_local_repo(counting, settings):
     separator = engine.get_separator("htdemucs")
 
     assert separator.kwargs["model_dir"] == "/models/demucs"
+
+
+def test_a_worker_process_preloads_the_configured_models(counting, settings):
+    settings.STEMWORKS_PRELOAD_MODELS = ["unet-2stems"]
+
+    engine.preload()
+
+    assert [separator.model for separator in counting] == ["unet-2stems"]
+    assert engine.get_separator("unet-2stems") is counting[0]

@@ -5,7 +5,7 @@ import io
 import numpy as np
 import pytest
 import soundfile as sf
-from celery.exceptions import Retry, SoftTimeLimitExceeded
+from celery.exceptions import Retry, SoftTimeLimitExceeded, TimeLimitExceeded
 from django.core.files.base import ContentFile
 from django.db import OperationalError
 
@@ -183,3 +183,13 @@ def test_progress_reaches_the_job_row_while_separating(queued_job, fake_separato
     assert seen[0] == ("separating", 10)
     assert [progress for _, progress in seen] == sorted(progress for _, progress in seen)
     assert seen[-1][1] == 70  # 3 of 4 steps: 10 + 80 * 0.75
+
+
+def test_the_hard_time_limit_fails_the_running_job_with_a_reason(owner):
+    job = RunningJobFactory(owner=owner)
+
+    separate_job.on_failure(TimeLimitExceeded(300), "task-id", (str(job.id),), {}, None)
+
+    job.refresh_from_db()
+    assert job.status == Status.FAILED
+    assert "time limit (300 s)" in job.error
