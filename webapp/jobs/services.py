@@ -53,7 +53,7 @@ def job_create(
     """Check an upload and its options, store it and queue a job; SeparationError if unusable."""
     catalog.output_stems(model, target)  # raises InvalidOptions with a reason
     if kind not in Kind.values:
-        raise JobConflict(f"Unknown kind {kind!r}; choose one of: {', '.join(Kind.values)}.")
+        raise InvalidOptions(f"Unknown kind {kind!r}; choose one of: {', '.join(Kind.values)}.")
     if upload.size == 0:
         raise InvalidAudio("The file is empty.")
     info = audio.probe(upload.file, max_duration=settings.STEMWORKS_MAX_DURATION_S)
@@ -183,8 +183,7 @@ def job_cancel(*, job: Job) -> Job:
 
 
 def job_delete(*, job: Job) -> None:
-    """Delete a job, its upload and its stems; a running job is cancelled first."""
-    Job.objects.filter(id=job.id, status__in=ACTIVE).update(status=Status.CANCELLED)
+    """Delete a job, its upload and its stems; a running job's worker stops at its next report."""
     folder = job_folder(job.id)
     with transaction.atomic():
         job.delete()
@@ -208,9 +207,8 @@ def jobs_reconcile(*, now: datetime | None = None) -> ReconcileReport:
     ).only("id", "status", "attempts", "heartbeat_at", "queued_at", "duration")
     requeued, failed = [], []
     for job in stuck:
+        # Only if nothing moved since we looked (a None compares as IS NULL).
         was = Q(status=job.status, heartbeat_at=job.heartbeat_at, queued_at=job.queued_at)
-        if job.status == Status.RUNNING and job.heartbeat_at is None:
-            was = Q(status=job.status, heartbeat_at__isnull=True, queued_at=job.queued_at)
         if job.attempts >= settings.STEMWORKS_MAX_ATTEMPTS:
             reason = (
                 "The worker stopped responding while separating this song "
