@@ -266,7 +266,8 @@ def stem_file_name(*, stem: Stem, fmt: str) -> str:
     if not default_storage.exists(name):
         with stem.file.open("rb") as source:
             decoded = audio.read_audio(source)
-        content = audio.encode_audio(decoded.samples, decoded.sample_rate, fmt)
+        # 24-bit FLAC keeps what 16 bits would lose of a float stem.
+        content = audio.encode_audio(decoded.samples, decoded.sample_rate, fmt, wav_depth="24")
         # Two requests may race here; the loser's copy gets another name and the winner's is used.
         name = default_storage.save(name, ContentFile(content))
     return name
