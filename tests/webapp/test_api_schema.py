@@ -16,6 +16,8 @@ def test_the_schema_documents_every_jobs_endpoint(client, db):
         "/api/v1/jobs/{job_id}/download.zip",
         "/api/v1/jobs/{job_id}/result.json",
     }
+    listing = schema["paths"]["/api/v1/jobs"]["get"]
+    assert {"page", "page_size"} <= {p["name"] for p in listing["parameters"]}
     create = schema["paths"]["/api/v1/jobs"]["post"]
     assert "multipart/form-data" in create["requestBody"]["content"]
     assert {"tokenAuth", "cookieAuth"} <= {k for s in create["security"] for k in s}

@@ -5,6 +5,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.generics import ListAPIView
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
@@ -37,17 +38,17 @@ def _require_succeeded(job: Job) -> None:
         raise Conflict("The stems of this job were deleted after the retention period.")
 
 
-class JobListCreateApi(APIView):
+class JobListCreateApi(ListAPIView):
     parser_classes = [MultiPartParser, FormParser]
+    serializer_class = JobOutputSerializer
+    pagination_class = JobPagination
 
-    @extend_schema(responses=JobOutputSerializer(many=True), summary="List your jobs, newest first")
-    def get(self, request: Request) -> Response:
-        paginator = JobPagination()
-        page = paginator.paginate_queryset(
-            selectors.jobs_for_user(user=request.user), request, view=self
-        )
-        data = JobOutputSerializer(page, many=True, context={"request": request}).data
-        return paginator.get_paginated_response(data)
+    def get_queryset(self):
+        return selectors.jobs_for_user(user=self.request.user)
+
+    @extend_schema(summary="List your jobs, newest first")
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        return super().get(request, *args, **kwargs)
 
     @extend_schema(
         request={"multipart/form-data": JobCreateInputSerializer},
