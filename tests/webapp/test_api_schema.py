@@ -33,3 +33,11 @@ def test_the_interactive_docs_page_loads_without_a_cdn(client, db):
 
 def test_the_health_check_answers_ok(client, db):
     assert client.get("/healthz").json() == {"status": "ok"}
+
+
+def test_the_schema_validates_without_warnings(db):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    call_command("spectacular", "--validate", "--fail-on-warn", stdout=StringIO())
