@@ -24,5 +24,14 @@ class JobAdmin(admin.ModelAdmin):
     ]
     list_filter = ["status", "model", "kind"]
     search_fields = ["id", "original_name", "owner__username"]
-    readonly_fields = ["id", "created_at", "queued_at", "started_at", "finished_at", "heartbeat_at"]
+    readonly_fields = [
+        "id",
+        "input_file",
+        "created_at",
+        "queued_at",
+        "started_at",
+        "finished_at",
+        "heartbeat_at",
+        "purged_at",
+    ]
     inlines = [StemInline]
