@@ -88,6 +88,8 @@ class Separator:
         audio = read_audio(source, max_duration=max_duration)
         stems = self.separate(audio.samples, target, progress, inplace=True)
         rate = audio.source.sample_rate if keep_rate else SAMPLE_RATE
+        if fmt == "mp3" or wav_depth != "float":
+            stems = rescale_to_fit(stems)
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         paths = {}
@@ -110,6 +112,19 @@ def make_consistent(stems: dict[str, np.ndarray], mix: np.ndarray) -> dict[str, 
     share /= len(stems)
     for stem in stems.values():
         stem += share
+    return stems
+
+
+def rescale_to_fit(stems: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Scale all stems by one factor so none exceeds full scale; in place.
+
+    Integer formats would clip a stem that peaks above 1.0. One common factor (rather than
+    one per stem, as demucs does) keeps the stems' balance and their sum a scaled mix.
+    """
+    peak = max(float(np.abs(stem).max(initial=0.0)) for stem in stems.values())
+    if peak > 1.0:
+        for stem in stems.values():
+            stem *= 0.999 / peak
     return stems
 
 

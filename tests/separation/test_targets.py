@@ -69,3 +69,29 @@ def test_separating_in_place_gives_the_same_stems(unet, song, target):
     assert list(stems) == list(expected)
     for name, stem in stems.items():
         assert np.array_equal(stem, expected[name])
+
+
+def test_stems_that_would_clip_are_scaled_together_for_integer_formats(unet, tmp_path):
+    import soundfile as sf
+    from engine_factories import tone
+
+    loud = tone(440, 2.0, amp=1.4)  # a float WAV may hold samples above full scale
+    sf.write(tmp_path / "loud.wav", loud.T, 44100, subtype="FLOAT")
+    paths = unet.separate_file(tmp_path / "loud.wav", tmp_path / "out", wav_depth="16")
+    stems = {name: sf.read(path, always_2d=True)[0] for name, path in paths.items()}
+    assert max(np.abs(stem).max() for stem in stems.values()) <= 1.0
+    total = sum(stems.values())
+    scale = np.abs(total).max() / np.abs(loud).max()
+    assert 0.6 < scale < 0.75  # one factor for all: the sum is the mix scaled down
+    assert np.abs(total - loud.T * scale).max() < 2e-3
+
+
+def test_float_output_keeps_stems_above_full_scale_exact(unet, tmp_path):
+    import soundfile as sf
+    from engine_factories import tone
+
+    loud = tone(440, 2.0, amp=1.4)
+    sf.write(tmp_path / "loud.wav", loud.T, 44100, subtype="FLOAT")
+    paths = unet.separate_file(tmp_path / "loud.wav", tmp_path / "out", wav_depth="float")
+    total = sum(sf.read(path, always_2d=True)[0] for path in paths.values())
+    assert np.abs(total - loud.T).max() <= 1e-4
