@@ -364,8 +364,9 @@ def print_verdicts(speed: float, memory: Memory | None, demucs: float | None) ->
     else:
         ok = "PASS" if memory.peak_mb < MEMORY_TARGET_MB else "MISS"
         print(
-            f"  {ok}  unet-2stems memory: ours peaks at {memory.peak_mb:.0f} MB on a "
-            f"{MEMORY_TARGET_MINUTES}-minute song, in place (target < 1000 MB)"
+            f"  {ok}  unet-2stems memory: ours peaks at {memory.peak_mb:.0f} MB "
+            f"({memory.peak_mb * 1e6 / 2**20:.0f} MiB) on a {MEMORY_TARGET_MINUTES}-minute "
+            "song, in place (target < 1000 MB)"
         )
     if demucs is None:
         print("  SKIP  htdemucs speed: --skip-demucs")
