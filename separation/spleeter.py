@@ -50,7 +50,7 @@ class UNet2Stems:
         self.window = torch.hann_window(N_FFT, device=device)
 
     def _prepare(self, net: torch.nn.Module) -> torch.nn.Module:
-        return net.to(self.device, memory_format=torch.channels_last)
+        return net.use_subpixel().to(self.device, memory_format=torch.channels_last)
 
     @torch.inference_mode()
     def separate(

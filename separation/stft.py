@@ -6,7 +6,6 @@ while memory holds only one chunk of frames.
 """
 
 import torch
-import torch.nn.functional as F
 
 
 class StreamingISTFT:
@@ -29,12 +28,10 @@ class StreamingISTFT:
         """
         frames = spec.shape[-1]
         lead = spec.shape[:-2]
-        signal = torch.fft.irfft(spec, n=self.n_fft, dim=-2) * self.window[:, None]
+        signal = torch.fft.irfft(spec.transpose(-1, -2), n=self.n_fft) * self.window
         span = (frames - 1) * self.hop + self.n_fft
-        summed = _overlap_add(signal.reshape(-1, self.n_fft, frames), self.hop, span)
-        env = _overlap_add(
-            (self.window**2)[None, :, None].expand(1, self.n_fft, frames), self.hop, span
-        )[0]
+        summed = _overlap_add(signal.reshape(-1, frames, self.n_fft), self.hop)
+        env = _overlap_add((self.window**2).expand(1, frames, self.n_fft), self.hop)[0]
         summed = summed.reshape(*lead, span)
         keep = self._tail.shape[-1]
         if keep:
@@ -56,8 +53,16 @@ class StreamingISTFT:
         return start - pad, out[..., start - first : max(end - first, start - first)]
 
 
-def _overlap_add(frames: torch.Tensor, hop: int, span: int) -> torch.Tensor:
-    """Sum (channels, n_fft, frames) windows placed every `hop` samples into (channels, span)."""
-    n_fft = frames.shape[1]
-    out = F.fold(frames, output_size=(1, span), kernel_size=(1, n_fft), stride=(1, hop))
-    return out[:, 0, 0, :]
+def _overlap_add(frames: torch.Tensor, hop: int) -> torch.Tensor:
+    """Sum (channels, frames, n_fft) windows placed every `hop` samples; n_fft % hop == 0.
+
+    Each frame is cut into n_fft // hop blocks, and block i of frame f lands on output
+    block f + i: a few large vectorised adds instead of a scatter per sample.
+    """
+    channels, count, n_fft = frames.shape
+    parts = n_fft // hop
+    blocks = frames.reshape(channels, count, parts, hop)
+    out = frames.new_zeros(channels, count + parts - 1, hop)
+    for i in range(parts):
+        out[:, i : i + count] += blocks[:, :, i]
+    return out.reshape(channels, -1)

@@ -26,16 +26,47 @@ class EncoderBlock(nn.Module):
         return conv, F.leaky_relu(self.bn(conv), 0.2)
 
 
+# Which 5-tap kernel index feeds each of the 3 input rows (x[q-1], x[q], x[q+1]) for the
+# even (0) and odd (1) rows of the cropped stride-2 transposed convolution's output.
+_PHASE_TAPS = ((3, 1, None), (4, 2, 0))
+
+
 class DecoderBlock(nn.Module):
-    """5x5 stride-2 transposed convolution cropped like TensorFlow, ReLU, batch norm."""
+    """5x5 stride-2 transposed convolution cropped like TensorFlow, ReLU, batch norm.
+
+    For inference the transposed convolution can be rewritten as one 3x3 convolution
+    with four times the output channels followed by a pixel shuffle (`use_subpixel`):
+    the same arithmetic, on the regular-convolution kernels, which are faster on CPU.
+    """
 
     def __init__(self, in_channels: int, out_channels: int) -> None:
         super().__init__()
         self.deconv = nn.ConvTranspose2d(in_channels, out_channels, kernel_size=5, stride=2)
         self.bn = nn.BatchNorm2d(out_channels, eps=1e-3, momentum=0.01)
+        self.register_buffer("phase_weight", None)
+        self.register_buffer("phase_bias", None)
+
+    def use_subpixel(self) -> None:
+        """Precompute the 3x3 phase kernels that replace the transposed convolution."""
+        weight = self.deconv.weight.detach()  # (in, out, 5, 5)
+        cin, cout = weight.shape[:2]
+        kernel = weight.new_zeros(cout, 2, 2, cin, 3, 3)
+        for row_phase, row_taps in enumerate(_PHASE_TAPS):
+            for col_phase, col_taps in enumerate(_PHASE_TAPS):
+                for a, kh in enumerate(row_taps):
+                    for b, kw in enumerate(col_taps):
+                        if kh is not None and kw is not None:
+                            kernel[:, row_phase, col_phase, :, a, b] = weight[:, :, kh, kw].T
+        self.phase_bias = self.deconv.bias.detach().repeat_interleave(4)
+        self.phase_weight = kernel.reshape(cout * 4, cin, 3, 3)
+        self.deconv = None  # its weights now live in the phase kernels; free them
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        up = self.deconv(x)[:, :, 1:-2, 1:-2]
+        if self.deconv is not None:
+            up = self.deconv(x)[:, :, 1:-2, 1:-2]
+        else:
+            up = F.conv2d(x, self.phase_weight, self.phase_bias, padding=1)
+            up = F.pixel_shuffle(up, 2)
         return self.bn(F.relu(up))
 
 
@@ -53,6 +84,12 @@ class UNet(nn.Module):
         ins = (512, 512, 256, 128, 64, 32)
         self.decoder = nn.ModuleList(DecoderBlock(i, o) for i, o in zip(ins, outs, strict=True))
         self.head = nn.Conv2d(1, in_channels, kernel_size=4, dilation=2, padding=3)
+
+    def use_subpixel(self) -> "UNet":
+        """Switch every decoder level to the faster sub-pixel form (after loading weights)."""
+        for block in self.decoder:
+            block.use_subpixel()
+        return self
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         skips = []
