@@ -49,8 +49,7 @@ class HTDemucs4Stems:
         self, mix: np.ndarray, progress: Progress | None = None, *, inplace: bool = False
     ) -> dict[str, np.ndarray]:
         """Separate (2, n) float32 audio into the model's sources (`mix` is left as is)."""
-        total = np.zeros((len(self.stems), *mix.shape), dtype=np.float32)
-        weight_sum = np.zeros((len(self.stems), 1, 1), dtype=np.float32)
+        total: np.ndarray | None = None
         for index, (model, weights) in enumerate(zip(self.models, self.weights, strict=True)):
             estimate = apply_chunked(
                 self._runner(model),
@@ -62,10 +61,14 @@ class HTDemucs4Stems:
                 device=self.device,
                 progress=_scaled(progress, index, len(self.models)),
             )
-            w = np.asarray(weights, dtype=np.float32)[:, None, None]
-            total += estimate * w
-            weight_sum += w
-        total /= weight_sum
+            estimate *= np.asarray(weights, dtype=np.float32)[:, None, None]
+            if total is None:
+                total = estimate
+            else:
+                total += estimate
+            del estimate  # a bag of models holds at most two full-length estimates
+        assert total is not None
+        total /= np.sum(self.weights, axis=0, dtype=np.float32)[:, None, None]
         return {stem: total[i] for i, stem in enumerate(self.stems)}
 
     def _runner(self, model: torch.nn.Module) -> Callable[[torch.Tensor], torch.Tensor]:

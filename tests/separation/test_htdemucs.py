@@ -8,6 +8,7 @@ from engine_factories import SOURCES, save_demucs_repo, tiny_htdemucs
 
 from separation.api import Separator
 from separation.errors import ModelLoadingError
+from separation.htdemucs import HTDemucs4Stems
 
 
 def test_it_gives_four_stems_that_add_up_to_the_mix(htdemucs, song):
@@ -52,3 +53,22 @@ def test_a_weight_file_with_a_wrong_checksum_is_refused(tmp_path):
     weights.rename(folder / f"{weights.stem.split('-')[0]}-00000000.th")
     with pytest.raises(ModelLoadingError):
         Separator("htdemucs", device="cpu", model_dir=folder)
+
+
+def test_a_bag_of_models_is_averaged_with_its_per_source_weights(tmp_path, song):
+    first, second = tiny_htdemucs(), tiny_htdemucs()
+    torch.manual_seed(1)
+    second = type(second)(*second._init_args_kwargs[0], **second._init_args_kwargs[1]).eval()
+    save_demucs_repo(first, tmp_path, name="one", sig="aaaa1111")
+    save_demucs_repo(second, tmp_path, name="two", sig="bbbb2222")
+    (tmp_path / "bag.yaml").write_text(
+        "models: ['aaaa1111', 'bbbb2222']\nweights: [[1, 1, 1, 1], [1, 1, 1, 3]]\n"
+    )
+    clip = song[:, : 44100 * 3]
+    outputs = {
+        name: HTDemucs4Stems(torch.device("cpu"), name=name, model_dir=tmp_path).separate(clip)
+        for name in ("one", "two", "bag")
+    }
+    for stem, w in zip(SOURCES, (1, 1, 1, 3), strict=True):
+        expected = (outputs["one"][stem] + w * outputs["two"][stem]) / (1 + w)
+        assert np.abs(outputs["bag"][stem] - expected).max() < 1e-5
