@@ -10,8 +10,9 @@ TORCH_PIP_ARGS ?=
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/stemworks
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 
-.PHONY: install run web worker beat migrate test lint format clean
+.PHONY: install run web worker beat migrate test bench lint format clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +50,10 @@ beat: install
 test: install
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Engine speed and memory against the reference implementations (not part of the tests).
+bench: install
+	$(BIN)/python bench/separation_speed.py $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
