@@ -101,3 +101,13 @@ def test_a_progress_callback_can_cancel(unet, song):
 
     with pytest.raises(SeparationCancelled):
         unet.separate(song, progress=cancel)
+
+
+def test_half_precision_as_used_on_cuda_does_not_hurt_quality(song):
+    # CUDA runs the U-Nets under fp16 autocast; the same arithmetic runs (slowly) on CPU.
+    full = UNet2Stems(torch.device("cpu")).separate(song)
+    half = UNet2Stems(torch.device("cpu"), half=True).separate(song)
+    for name, stem in full.items():
+        error = stem - half[name]
+        sdr = 10 * np.log10(np.square(stem).sum() / np.square(error).sum())
+        assert sdr > 50, f"{name}: {sdr:.1f} dB"
