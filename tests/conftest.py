@@ -6,7 +6,7 @@ import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from tests.factories import UserFactory
+from tests.factories import UserFactory, paying_user
 
 
 def pytest_report_header(config) -> list[str]:
@@ -28,7 +28,8 @@ def media_root(settings, tmp_path):
 
 @pytest.fixture
 def owner(db):
-    return UserFactory(username="owner")
+    """A customer with a verified e-mail address and 100 credits."""
+    return paying_user(UserFactory(username="owner"), credits=100)
 
 
 @pytest.fixture

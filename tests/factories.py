@@ -43,6 +43,19 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.django.Password("correct horse battery staple")
 
 
+def paying_user(user, *, credits: int = 0):
+    """Verify the user's e-mail address and grant them `credits`."""
+    from webapp.accounts.models import EmailVerification
+    from webapp.billing.services import credits_grant
+
+    EmailVerification.objects.update_or_create(
+        user=user, defaults={"email": user.email, "verified_at": timezone.now()}
+    )
+    if credits:
+        credits_grant(user=user, amount=credits, reason="test credits")
+    return user
+
+
 class JobFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Job
@@ -50,6 +63,7 @@ class JobFactory(factory.django.DjangoModelFactory):
     owner = factory.SubFactory(UserFactory)
     original_name = "song.wav"
     duration = 1.0
+    input_duration = factory.SelfAttribute("duration")
     model = "unet-2stems"
     target = "all"
     kind = Kind.FULL
@@ -82,4 +96,13 @@ def succeeded_job(owner, *, names=("vocals", "accompaniment"), seconds: float = 
     job = JobFactory(owner=owner, status=Status.SUCCEEDED, finished_at=timezone.now())
     for name in names:
         StemFactory(job=job, name=name, duration=seconds)
+    return job
+
+
+def charged_job(owner, *, cost: int = 2, factory=JobFactory, **fields) -> Job:
+    """Return a full job of `owner` whose `cost` credits were taken from the ledger."""
+    from webapp.billing.services import credits_charge
+
+    job = factory(owner=owner, kind=Kind.FULL, cost=cost, **fields)
+    credits_charge(user=owner, amount=cost, reason="test job", job=job)
     return job

@@ -9,7 +9,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from webapp.env import envbool, envfloat, envint, envlist, envstr
+from webapp.env import envbool, envfloat, envint, envintmap, envlist, envpacks, envstr
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(envstr("STEMWORKS_VAR_DIR", str(BASE_DIR / "var")))
@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "webapp.accounts",
     "webapp.jobs",
+    "webapp.billing",
+    "webapp.feedback",
 ]
 
 MIDDLEWARE = [
@@ -82,8 +84,38 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    # Older hashes still verify, and are upgraded to Argon2 at the next login.
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "/api/docs/"
+LOGOUT_REDIRECT_URL = "login"
+
+# --- e-mail ---------------------------------------------------------------------------
+# Printed on the console unless an SMTP server is configured.
+EMAIL_HOST = envstr("EMAIL_HOST")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = envint("EMAIL_PORT", 587, minimum=1)
+EMAIL_HOST_USER = envstr("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = envstr("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", True)
+DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "Stemworks <noreply@localhost>")
+# A paid job needs a verified e-mail address; the link in the e-mail lasts this long.
+STEMWORKS_REQUIRE_VERIFIED_EMAIL = envbool("STEMWORKS_REQUIRE_VERIFIED_EMAIL", True)
+STEMWORKS_EMAIL_VERIFY_MAX_AGE_S = envint(
+    "STEMWORKS_EMAIL_VERIFY_MAX_AGE_S", 3 * 24 * 3600, minimum=60
+)
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
@@ -128,6 +160,7 @@ FILE_UPLOAD_TEMP_DIR = envstr("FILE_UPLOAD_TEMP_DIR") or None
 # --- jobs -----------------------------------------------------------------------------
 STEMWORKS_MAX_DURATION_S = envfloat("STEMWORKS_MAX_DURATION_S", 20 * 60, minimum=1)
 STEMWORKS_PREVIEW_SECONDS = envfloat("STEMWORKS_PREVIEW_SECONDS", 30, minimum=1)
+STEMWORKS_PREVIEWS_PER_DAY = envint("STEMWORKS_PREVIEWS_PER_DAY", 10, minimum=0)
 # Stems are stored as WAV; float (the default) keeps peaks above full scale, so the stems
 # add up to the mix exactly; "16" or "24" store smaller files that clip such peaks.
 STEMWORKS_STEM_WAV_DEPTH = envstr("STEMWORKS_STEM_WAV_DEPTH", "float")
@@ -152,6 +185,21 @@ _LONGEST_HARD_LIMIT = (
     + STEMWORKS_TIME_LIMIT_FACTOR * STEMWORKS_MAX_DURATION_S
     + STEMWORKS_TIME_LIMIT_GRACE_S
 )
+
+# --- credits and payments -------------------------------------------------------------
+# A full job costs this many credits per started minute; models may differ ("htdemucs=2").
+STEMWORKS_CREDITS_PER_MINUTE = envint("STEMWORKS_CREDITS_PER_MINUTE", 1, minimum=1)
+STEMWORKS_MODEL_CREDITS_PER_MINUTE = envintmap("STEMWORKS_MODEL_CREDITS_PER_MINUTE", minimum=1)
+# Credit packs for sale: id=credits:price in cents, comma separated.
+STEMWORKS_CURRENCY = envstr("STEMWORKS_CURRENCY", "usd").lower()
+STEMWORKS_CREDIT_PACKS = envpacks(
+    "STEMWORKS_CREDIT_PACKS", "starter=10:500,standard=60:2500,studio=300:9900"
+)
+STRIPE_SECRET_KEY = envstr("STRIPE_SECRET_KEY")
+STRIPE_WEBHOOK_SECRET = envstr("STRIPE_WEBHOOK_SECRET")
+# Point the library at a stripe-mock server (e.g. http://127.0.0.1:12111) instead of Stripe.
+STRIPE_API_BASE = envstr("STRIPE_API_BASE")
+STRIPE_WEBHOOK_TOLERANCE_S = envint("STRIPE_WEBHOOK_TOLERANCE_S", 300, minimum=1)
 
 # --- celery ---------------------------------------------------------------------------
 REDIS_URL = envstr("REDIS_URL")

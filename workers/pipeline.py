@@ -9,8 +9,14 @@ from django.conf import settings
 from separation import audio
 from separation.errors import SeparationCancelled
 from webapp.jobs.models import Job, Kind
-from webapp.jobs.services import StemData, job_report_progress, job_succeed
+from webapp.jobs.services import (
+    StemData,
+    job_record_preview_start,
+    job_report_progress,
+    job_succeed,
+)
 from workers.engine import get_separator
+from workers.excerpt import most_energetic_start
 from workers.progress import ProgressReporter
 
 STEM_FORMAT = "wav"
@@ -32,7 +38,12 @@ def run_job(job: Job) -> bool:
         decoded = audio.read_audio(local.name, max_duration=settings.STEMWORKS_MAX_DURATION_S)
     samples = decoded.samples
     if job.kind == Kind.PREVIEW:
-        samples = samples[:, : int(settings.STEMWORKS_PREVIEW_SECONDS * decoded.sample_rate)]
+        rate, seconds = decoded.sample_rate, settings.STEMWORKS_PREVIEW_SECONDS
+        start = job.preview_start
+        if start is None:
+            start = most_energetic_start(samples, rate, seconds)
+            job_record_preview_start(job_id=job.id, start=start)
+        samples = samples[:, int(start * rate) : int(start * rate) + int(seconds * rate)]
 
     _stage(job, 5, "loading model")
     separator = get_separator(job.model)

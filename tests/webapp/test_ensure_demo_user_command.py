@@ -25,3 +25,15 @@ def test_running_it_twice_keeps_one_user_and_one_token(db):
 
     assert Token.objects.filter(user__username="demo").count() == 1
     assert authenticate(username="demo", password="another-one") is not None
+
+
+def test_the_demo_user_can_pay_for_jobs_and_gets_its_credits_once(db):
+    from webapp.accounts.selectors import email_is_verified
+    from webapp.billing.selectors import credits_balance
+
+    call_command("ensure_demo_user", stdout=StringIO())
+    call_command("ensure_demo_user", stdout=StringIO())
+
+    user = authenticate(username="demo", password="demo-password")
+    assert email_is_verified(user=user)
+    assert credits_balance(user=user) == 60

@@ -147,3 +147,150 @@ def test_it_accepts_session_auth_with_a_csrf_token(owner, enqueued):
     response = client.post(URL, {"file": wav_upload()}, format="multipart", HTTP_X_CSRFTOKEN=token)
 
     assert response.status_code == 201
+
+
+def test_a_full_job_takes_its_cost_from_the_balance(owner_api, owner, enqueued):
+    from webapp.billing.models import CreditTransaction
+    from webapp.billing.selectors import credits_balance
+
+    body = post(owner_api, file=wav_upload(seconds=61)).json()
+
+    assert body["cost"] == 2
+    assert credits_balance(user=owner) == 98
+    charge = CreditTransaction.objects.get(kind="charge")
+    assert (charge.amount, charge.reference) == (-2, f"job:{body['id']}")
+
+
+def test_a_model_can_cost_more_per_minute(owner_api, owner, settings, enqueued):
+    settings.STEMWORKS_MODEL_CREDITS_PER_MINUTE = {"htdemucs": 3}
+
+    body = post(owner_api, model="htdemucs", file=wav_upload(seconds=61)).json()
+
+    assert body["cost"] == 6
+
+
+def test_it_returns_402_with_what_is_missing_when_the_balance_is_short(other_api, other_user):
+    from tests.factories import paying_user
+
+    paying_user(other_user, credits=1)
+
+    response = post(other_api, file=wav_upload(seconds=61))
+
+    assert response.status_code == 402
+    body = response.json()
+    assert (body["required"], body["balance"], body["missing"]) == (2, 1, 1)
+    assert "buy at least 1 more" in body["detail"]
+    assert Job.objects.count() == 0
+
+
+def test_a_refused_job_leaves_no_stored_upload(other_api, other_user, media_root):
+    from tests.factories import paying_user
+
+    paying_user(other_user, credits=0)
+
+    assert post(other_api).status_code == 402
+    assert not list(media_root.rglob("*.wav"))
+
+
+def test_it_returns_403_for_a_paid_job_before_the_email_is_verified(other_api, other_user):
+    from webapp.billing.services import credits_grant
+
+    credits_grant(user=other_user, amount=50, reason="gift")
+
+    response = post(other_api)
+
+    assert response.status_code == 403
+    assert "Verify your e-mail" in response.json()["detail"]
+    assert Job.objects.count() == 0
+
+
+def test_a_preview_needs_neither_credits_nor_a_verified_email(other_api, enqueued):
+    response = post(other_api, kind="preview")
+
+    assert response.status_code == 201
+    assert response.json()["cost"] == 0
+
+
+def test_it_returns_429_past_the_daily_preview_limit(other_api, settings, enqueued):
+    settings.STEMWORKS_PREVIEWS_PER_DAY = 2
+
+    statuses = [post(other_api, kind="preview").status_code for _ in range(3)]
+
+    assert statuses == [201, 201, 429]
+    response = post(other_api, kind="preview")
+    assert "2 free previews" in response.json()["detail"]
+    assert Job.objects.filter(kind="preview").count() == 2
+
+
+def test_previews_older_than_a_day_do_not_count(other_api, other_user, settings, enqueued):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    settings.STEMWORKS_PREVIEWS_PER_DAY = 1
+    assert post(other_api, kind="preview").status_code == 201
+    Job.objects.update(created_at=timezone.now() - timedelta(days=1, minutes=1))
+
+    assert post(other_api, kind="preview").status_code == 201
+
+
+def test_a_preview_can_start_where_the_user_picks(owner_api, settings, enqueued):
+    settings.STEMWORKS_PREVIEW_SECONDS = 1
+
+    body = post(owner_api, kind="preview", preview_start=2.5, file=wav_upload(seconds=3)).json()
+
+    assert body["preview_start"] == 2.5
+    assert body["duration"] == pytest.approx(0.5)
+    assert body["input_duration"] == pytest.approx(3.0)
+
+
+def test_it_returns_400_for_a_preview_start_past_the_end(owner_api, enqueued):
+    response = post(owner_api, kind="preview", preview_start=9, file=wav_upload(seconds=3))
+
+    assert response.status_code == 400
+    assert "between 0 and 3.0 seconds" in response.json()["preview_start"][0]
+
+
+def test_it_returns_400_for_a_start_time_on_a_full_job(owner_api, enqueued):
+    response = post(owner_api, kind="full", preview_start=1)
+
+    assert response.status_code == 400
+    assert "only to a preview" in response.json()["preview_start"][0]
+
+
+def test_a_full_job_reuses_the_upload_of_a_preview(owner_api, owner, enqueued, media_root):
+    preview = post(owner_api, kind="preview", file=wav_upload(seconds=3)).json()
+
+    response = owner_api.post(
+        URL, {"source_job": preview["id"], "kind": "full", "target": "vocals"}, format="multipart"
+    )
+
+    assert response.status_code == 201
+    full = Job.objects.get(id=response.json()["id"])
+    source = Job.objects.get(id=preview["id"])
+    assert full.input_file.name == source.input_file.name
+    assert full.source_job == source
+    assert (full.duration, full.original_name) == (pytest.approx(3.0), "song.wav")
+    assert len(list(media_root.rglob("input*"))) == 1
+
+
+def test_it_returns_400_for_a_source_job_of_another_user(owner_api, other_user, enqueued):
+    from tests.factories import JobFactory
+
+    theirs = JobFactory(owner=other_user)
+
+    response = owner_api.post(URL, {"source_job": str(theirs.id)}, format="multipart")
+
+    assert response.status_code == 400
+    assert "no job with this id" in response.json()["source_job"][0]
+
+
+def test_it_returns_400_for_both_a_file_and_a_source_job(owner_api, owner, enqueued):
+    from tests.factories import JobFactory
+
+    mine = JobFactory(owner=owner)
+
+    response = post(owner_api, source_job=str(mine.id))
+
+    assert response.status_code == 400
+    assert "either a file or source_job" in response.json()["file"][0]

@@ -193,3 +193,17 @@ def test_the_hard_time_limit_fails_the_running_job_with_a_reason(owner):
     job.refresh_from_db()
     assert job.status == Status.FAILED
     assert "time limit (300 s)" in job.error
+
+
+def test_a_job_that_fails_in_the_worker_gets_its_credits_back_once(owner, monkeypatch):
+    from tests.factories import charged_job
+    from webapp.billing.selectors import credits_balance
+
+    job = charged_job(owner, cost=5)
+    monkeypatch.setattr("workers.pipeline.get_separator", lambda model: 1 / 0)
+
+    assert run(job) == "failed"
+    assert run(job) == "skipped"
+
+    assert credits_balance(user=owner) == 100
+    assert Job.objects.get(id=job.id).status == Status.FAILED

@@ -4,7 +4,7 @@ from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
-from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.exceptions import APIException, PermissionDenied, ValidationError
 from rest_framework.generics import ListAPIView
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from separation.errors import InvalidAudio, InvalidOptions
+from webapp.billing.services import InsufficientCredits
 from webapp.jobs import responses, selectors, services
 from webapp.jobs.models import Job, Status
 from webapp.jobs.serializers import JobCreateInputSerializer, JobOutputSerializer
@@ -24,6 +25,11 @@ AUDIO_RESPONSE = {(200, ct): OpenApiTypes.BINARY for ct in CONTENT_TYPES.values(
 class Conflict(APIException):
     status_code = status.HTTP_409_CONFLICT
     default_code = "conflict"
+
+
+class TooManyPreviews(APIException):
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_code = "too_many_previews"
 
 
 class JobPagination(PageNumberPagination):
@@ -52,23 +58,56 @@ class JobListCreateApi(ListAPIView):
 
     @extend_schema(
         request={"multipart/form-data": JobCreateInputSerializer},
-        responses={201: JobOutputSerializer},
-        summary="Upload a song and queue its separation",
+        responses={
+            201: JobOutputSerializer,
+            400: OpenApiTypes.OBJECT,
+            402: OpenApiTypes.OBJECT,
+            403: OpenApiTypes.OBJECT,
+            429: OpenApiTypes.OBJECT,
+        },
+        summary="Upload a song (or reuse an earlier upload) and queue its separation",
+        description="A full job costs credits (402 when the balance is short) and needs a "
+        "verified e-mail address (403); a preview is free, up to a daily limit (429).",
     )
     def post(self, request: Request) -> Response:
         serializer = JobCreateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
+        source = None
+        if "source_job" in data:
+            source = (
+                selectors.jobs_for_user(user=request.user).filter(id=data["source_job"]).first()
+            )
+            if source is None:
+                raise ValidationError({"source_job": ["You have no job with this id."]})
         try:
             job = services.job_create(
                 owner=request.user,
-                upload=data["file"],
+                upload=data.get("file"),
+                source=source,
                 model=data["model"],
                 target=data["target"],
                 kind=data["kind"],
+                preview_start=data.get("preview_start"),
             )
+        except services.InvalidPreviewStart as exc:
+            raise ValidationError({"preview_start": [str(exc)]}) from None
+        except services.SourceGone as exc:
+            raise ValidationError({"source_job": [str(exc)]}) from None
         except (InvalidAudio, InvalidOptions) as exc:
             raise ValidationError({"file": [str(exc)]}) from None
+        except services.EmailNotVerified as exc:
+            raise PermissionDenied(str(exc)) from None
+        except services.PreviewLimitReached as exc:
+            raise TooManyPreviews(str(exc)) from None
+        except InsufficientCredits as exc:
+            body = {
+                "detail": str(exc),
+                "required": exc.required,
+                "balance": exc.balance,
+                "missing": exc.missing,
+            }
+            return Response(body, status=status.HTTP_402_PAYMENT_REQUIRED)
         body = JobOutputSerializer(job, context={"request": request}).data
         return Response(body, status=status.HTTP_201_CREATED)
 

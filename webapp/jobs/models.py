@@ -42,7 +42,15 @@ class Job(models.Model):
     )
     input_file = models.FileField(upload_to=input_path, max_length=300, blank=True)
     original_name = models.CharField(max_length=255)
-    duration = models.FloatField(help_text="Seconds of audio in the upload.")
+    duration = models.FloatField(help_text="Seconds of audio this job separates.")
+    input_duration = models.FloatField(default=0, help_text="Seconds of audio in the upload.")
+    # A job made from an earlier job's upload shares its stored input file.
+    source_job = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="derived_jobs"
+    )
+    preview_start = models.FloatField(
+        null=True, blank=True, help_text="Where a preview's excerpt starts, in seconds."
+    )
     model = models.CharField(max_length=40)
     target = models.CharField(max_length=40, default="all")
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.FULL)
@@ -64,6 +72,7 @@ class Job(models.Model):
         indexes = [
             models.Index(fields=["owner", "-created_at"]),
             models.Index(fields=["status", "heartbeat_at"]),
+            models.Index(fields=["owner", "kind", "created_at"]),
         ]
 
     def __str__(self) -> str:

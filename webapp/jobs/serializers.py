@@ -9,7 +9,18 @@ from webapp.jobs.models import Job, Kind, Stem
 
 
 class JobCreateInputSerializer(serializers.Serializer):
-    file = serializers.FileField(help_text="The song: WAV, FLAC, MP3, OGG or AIFF.")
+    file = serializers.FileField(
+        required=False, help_text="The song: WAV, FLAC, MP3, OGG or AIFF (or send source_job)."
+    )
+    source_job = serializers.UUIDField(
+        required=False, help_text="Reuse the upload of one of your earlier jobs (e.g. a preview)."
+    )
+    preview_start = serializers.FloatField(
+        required=False,
+        min_value=0,
+        help_text="Preview only: where the excerpt starts, in seconds; "
+        "by default the most energetic part of the song.",
+    )
     model = serializers.ChoiceField(choices=list(catalog.MODELS), default=catalog.DEFAULT_MODEL)
     target = serializers.CharField(
         default=catalog.ALL, help_text="`all`, or one stem X of the model to get X and no_X."
@@ -17,6 +28,10 @@ class JobCreateInputSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Kind.choices, default=Kind.FULL)
 
     def validate(self, attrs: dict) -> dict:
+        if ("file" in attrs) == ("source_job" in attrs):
+            raise serializers.ValidationError(
+                {"file": ["Send either a file or source_job (the id of an earlier job)."]}
+            )
         try:
             catalog.output_stems(attrs["model"], attrs["target"])
         except InvalidOptions as exc:
@@ -55,6 +70,9 @@ class JobOutputSerializer(serializers.ModelSerializer):
             "error",
             "original_name",
             "duration",
+            "input_duration",
+            "preview_start",
+            "source_job",
             "model",
             "target",
             "kind",

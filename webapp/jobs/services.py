@@ -20,6 +20,14 @@ from django.utils import timezone
 
 from separation import audio, catalog
 from separation.errors import InvalidAudio, InvalidOptions
+from webapp.accounts.selectors import email_is_verified
+from webapp.billing.selectors import credits_balance
+from webapp.billing.services import (
+    InsufficientCredits,
+    credits_account_lock,
+    credits_charge,
+    credits_refund,
+)
 from webapp.jobs.files import delete_tree, job_folder
 from webapp.jobs.models import FINISHED, Job, Kind, Status, Stem
 
@@ -42,43 +50,140 @@ class StemData:
     duration: float
 
 
-def job_cost(*, duration: float, kind: str) -> int:
-    """Return the credits a job costs: previews are free, full jobs cost one per started minute."""
-    return 0 if kind == Kind.PREVIEW else max(1, math.ceil(duration / 60))
+class InvalidPreviewStart(InvalidOptions):
+    """The asked preview start does not fit the song."""
+
+
+class SourceGone(InvalidOptions):
+    """The earlier job's upload no longer exists."""
+
+
+class PreviewLimitReached(Exception):
+    """The user has used today's free previews."""
+
+
+class EmailNotVerified(Exception):
+    """A paid job needs a verified e-mail address."""
+
+
+def job_cost(*, duration: float, kind: str, model: str = catalog.DEFAULT_MODEL) -> int:
+    """Return the credits a job costs: previews are free, full jobs pay per started minute."""
+    if kind == Kind.PREVIEW:
+        return 0
+    per_minute = settings.STEMWORKS_MODEL_CREDITS_PER_MINUTE.get(
+        model, settings.STEMWORKS_CREDITS_PER_MINUTE
+    )
+    return per_minute * max(1, math.ceil(duration / 60))
 
 
 def job_create(
-    *, owner, upload: UploadedFile, model: str, target: str = catalog.ALL, kind: str = Kind.FULL
+    *,
+    owner,
+    model: str,
+    target: str = catalog.ALL,
+    kind: str = Kind.FULL,
+    upload: UploadedFile | None = None,
+    source: Job | None = None,
+    preview_start: float | None = None,
 ) -> Job:
-    """Check an upload and its options, store it and queue a job; SeparationError if unusable."""
+    """Check the options, store the upload (or reuse `source`'s), charge credits and queue a job.
+
+    Raises SeparationError for unusable input, EmailNotVerified, PreviewLimitReached or
+    InsufficientCredits.
+    """
     catalog.output_stems(model, target)  # raises InvalidOptions with a reason
     if kind not in Kind.values:
         raise InvalidOptions(f"Unknown kind {kind!r}; choose one of: {', '.join(Kind.values)}.")
-    if upload.size == 0:
-        raise InvalidAudio("The file is empty.")
-    info = audio.probe(upload.file, max_duration=settings.STEMWORKS_MAX_DURATION_S)
-    upload.seek(0)
-    duration = info.duration
-    if kind == Kind.PREVIEW:
-        duration = min(duration, settings.STEMWORKS_PREVIEW_SECONDS)
-    now = timezone.now()
-    with transaction.atomic():
-        job = Job(
-            owner=owner,
-            original_name=(upload.name or "upload")[:255],
-            duration=duration,
-            model=model,
-            target=target,
-            kind=kind,
-            status=Status.QUEUED,
-            stage="queued",
-            cost=job_cost(duration=duration, kind=kind),
-            queued_at=now,
-        )
-        job.input_file.save(upload.name or "upload", upload, save=False)
-        job.save()
-        _enqueue_on_commit(job)
+    if (upload is None) == (source is None):
+        raise InvalidOptions("Send either a file or the id of an earlier job, not both.")
+    if source is not None:
+        if not source.input_file or source.purged_at is not None:
+            raise SourceGone("The upload of that job was deleted; upload the song again.")
+        input_duration, name = source.input_duration or source.duration, source.original_name
+    else:
+        if upload.size == 0:
+            raise InvalidAudio("The file is empty.")
+        info = audio.probe(upload.file, max_duration=settings.STEMWORKS_MAX_DURATION_S)
+        upload.seek(0)
+        input_duration, name = info.duration, (upload.name or "upload")
+    duration = _job_duration(kind=kind, input_duration=input_duration, preview_start=preview_start)
+    cost = job_cost(duration=duration, kind=kind, model=model)
+    if kind == Kind.FULL:
+        _check_can_pay(owner=owner, cost=cost)
+
+    stored = None
+    try:
+        with transaction.atomic():
+            if kind == Kind.PREVIEW:
+                _check_preview_allowance(owner=owner)
+            job = Job(
+                owner=owner,
+                original_name=name[:255],
+                duration=duration,
+                input_duration=input_duration,
+                model=model,
+                target=target,
+                kind=kind,
+                preview_start=preview_start,
+                source_job=source,
+                status=Status.QUEUED,
+                stage="queued",
+                cost=cost,
+                queued_at=timezone.now(),
+            )
+            if source is not None:
+                job.input_file.name = source.input_file.name
+            else:
+                job.input_file.save(name, upload, save=False)
+                stored = job.input_file.name
+            job.save()
+            credits_charge(user=owner, amount=cost, reason=f"Separation of {name}"[:200], job=job)
+            _enqueue_on_commit(job)
+    except BaseException:
+        if stored:
+            default_storage.delete(stored)
+        raise
     return job
+
+
+def _job_duration(*, kind: str, input_duration: float, preview_start: float | None) -> float:
+    if preview_start is None:
+        return (
+            min(input_duration, settings.STEMWORKS_PREVIEW_SECONDS)
+            if kind == Kind.PREVIEW
+            else input_duration
+        )
+    if kind != Kind.PREVIEW:
+        raise InvalidPreviewStart("A start time applies only to a preview.")
+    if not 0 <= preview_start < input_duration:
+        raise InvalidPreviewStart(
+            f"The preview must start between 0 and {input_duration:.1f} seconds into the song."
+        )
+    return min(input_duration - preview_start, settings.STEMWORKS_PREVIEW_SECONDS)
+
+
+def _check_can_pay(*, owner, cost: int) -> None:
+    if settings.STEMWORKS_REQUIRE_VERIFIED_EMAIL and not email_is_verified(user=owner):
+        raise EmailNotVerified(
+            "Verify your e-mail address before your first paid job: "
+            "follow the link we sent you, or ask for a new one."
+        )
+    # A quick look before storing the upload; the charge itself checks again under a lock.
+    balance = credits_balance(user=owner)
+    if balance < cost:
+        raise InsufficientCredits(required=cost, balance=balance)
+
+
+def _check_preview_allowance(*, owner) -> None:
+    # Under the user's credits lock, so parallel requests cannot slip past the limit together.
+    credits_account_lock(user=owner)
+    since = timezone.now() - timedelta(days=1)
+    used = Job.objects.filter(owner=owner, kind=Kind.PREVIEW, created_at__gte=since).count()
+    if used >= settings.STEMWORKS_PREVIEWS_PER_DAY:
+        raise PreviewLimitReached(
+            f"You have used your {settings.STEMWORKS_PREVIEWS_PER_DAY} free previews of the "
+            "last 24 hours. Try again later, or run a full separation."
+        )
 
 
 def _enqueue_on_commit(job: Job) -> None:
@@ -155,10 +260,18 @@ def _delete_files(names) -> None:
 
 def job_fail(*, job_id: object, reason: str, statuses: tuple[str, ...] = (Status.RUNNING,)) -> bool:
     """Mark a job failed with a reason a person understands, if it is still in `statuses`."""
-    updated = Job.objects.filter(id=job_id, status__in=statuses).update(
-        status=Status.FAILED, stage="failed", error=reason, finished_at=timezone.now()
-    )
+    with transaction.atomic():
+        updated = Job.objects.filter(id=job_id, status__in=statuses).update(
+            status=Status.FAILED, stage="failed", error=reason, finished_at=timezone.now()
+        )
+        if updated == 1:
+            credits_refund(job_id=job_id, reason=f"Refund: the job failed. {reason}")
     return updated == 1
+
+
+def job_record_preview_start(*, job_id: object, start: float) -> None:
+    """Remember where the worker took a preview's excerpt from."""
+    Job.objects.filter(id=job_id, preview_start__isnull=True).update(preview_start=start)
 
 
 def job_release(*, job_id: object) -> bool:
@@ -171,9 +284,13 @@ def job_release(*, job_id: object) -> bool:
 
 def job_cancel(*, job: Job) -> Job:
     """Cancel a queued or running job; the worker notices at its next progress report."""
-    updated = Job.objects.filter(id=job.id, status__in=ACTIVE).update(
-        status=Status.CANCELLED, stage="cancelled", finished_at=timezone.now()
-    )
+    with transaction.atomic():
+        updated = Job.objects.filter(id=job.id, status__in=ACTIVE).update(
+            status=Status.CANCELLED, stage="cancelled", finished_at=timezone.now()
+        )
+        if updated == 1:
+            # A cancelled job keeps no stems, so it costs nothing.
+            credits_refund(job_id=job.id, reason="Refund: the job was cancelled.")
     job.refresh_from_db()
     if updated == 0:
         raise JobConflict(
@@ -184,10 +301,24 @@ def job_cancel(*, job: Job) -> Job:
 
 def job_delete(*, job: Job) -> None:
     """Delete a job, its upload and its stems; a running job's worker stops at its next report."""
-    folder = job_folder(job.id)
+    job_id, input_name = job.id, job.input_file.name
     with transaction.atomic():
+        if Job.objects.filter(id=job_id, status__in=ACTIVE).exists():
+            credits_refund(job_id=job_id, reason="Refund: the job was deleted before it finished.")
         job.delete()
-        transaction.on_commit(lambda: delete_tree(folder))
+        transaction.on_commit(lambda: _delete_job_files(job_id=job_id, input_name=input_name))
+
+
+def _delete_job_files(*, job_id: object, input_name: str) -> None:
+    """Delete a job's folder, keeping an input file that another job still uses."""
+    folder = job_folder(job_id)
+    in_folder = input_name.startswith(f"{folder}/")
+    shared = bool(input_name) and (
+        Job.objects.filter(input_file=input_name).exclude(id=job_id).exists()
+    )
+    delete_tree(f"{folder}/stems" if shared and in_folder else folder)
+    if input_name and not in_folder and not shared:
+        default_storage.delete(input_name)
 
 
 @dataclass(frozen=True)
@@ -216,10 +347,12 @@ def jobs_reconcile(*, now: datetime | None = None) -> ReconcileReport:
                 if job.status == Status.RUNNING
                 else "No worker picked this job up in time. Please try again later."
             )
-            if Job.objects.filter(was, id=job.id).update(
-                status=Status.FAILED, stage="failed", error=reason, finished_at=now
-            ):
-                failed.append(job.id)
+            with transaction.atomic():
+                if Job.objects.filter(was, id=job.id).update(
+                    status=Status.FAILED, stage="failed", error=reason, finished_at=now
+                ):
+                    credits_refund(job_id=job.id, reason=f"Refund: the job failed. {reason}")
+                    failed.append(job.id)
             continue
         with transaction.atomic():
             # The conditions make sure a worker that revived in the meantime keeps its job.
@@ -242,10 +375,10 @@ def jobs_purge_expired(*, now: datetime | None = None) -> int:
     cutoff = now - timedelta(days=settings.STEMWORKS_RETENTION_DAYS)
     expired = Job.objects.filter(
         status__in=FINISHED, finished_at__lt=cutoff, purged_at__isnull=True
-    ).values_list("id", flat=True)
+    ).values_list("id", "input_file")
     purged = 0
-    for job_id in list(expired):
-        delete_tree(job_folder(job_id))
+    for job_id, input_name in list(expired):
+        _delete_job_files(job_id=job_id, input_name=input_name)
         with transaction.atomic():
             Stem.objects.filter(job_id=job_id).delete()
             purged += Job.objects.filter(id=job_id, purged_at__isnull=True).update(

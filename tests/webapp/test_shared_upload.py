@@ -1,0 +1,53 @@
+"""One upload, many jobs: a job made from another's upload shares its stored file."""
+
+from datetime import timedelta
+
+from django.core.files.storage import default_storage
+from django.utils import timezone
+
+from tests.factories import JobFactory
+from webapp.jobs import services
+from webapp.jobs.models import Job, Status
+
+
+def derived_job(source: Job, **fields) -> Job:
+    return JobFactory(
+        owner=source.owner, input_file=source.input_file.name, source_job=source, **fields
+    )
+
+
+def test_deleting_the_preview_keeps_the_upload_its_full_job_uses(
+    owner, django_capture_on_commit_callbacks
+):
+    preview = JobFactory(owner=owner, kind="preview", status=Status.SUCCEEDED)
+    full = derived_job(preview)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.job_delete(job=preview)
+
+    assert default_storage.exists(full.input_file.name)
+
+
+def test_deleting_the_last_job_of_an_upload_deletes_the_upload(
+    owner, django_capture_on_commit_callbacks
+):
+    preview = JobFactory(owner=owner, kind="preview", status=Status.SUCCEEDED)
+    full = derived_job(preview, status=Status.SUCCEEDED)
+    name = full.input_file.name
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.job_delete(job=preview)
+        services.job_delete(job=Job.objects.get(id=full.id))
+
+    assert not default_storage.exists(name)
+
+
+def test_purging_an_old_preview_keeps_the_upload_of_a_newer_full_job(owner, settings):
+    long_ago = timezone.now() - timedelta(days=settings.STEMWORKS_RETENTION_DAYS + 1)
+    preview = JobFactory(owner=owner, kind="preview", status=Status.SUCCEEDED, finished_at=long_ago)
+    full = derived_job(preview)
+
+    assert services.jobs_purge_expired() == 1
+
+    assert default_storage.exists(full.input_file.name)
+    assert Job.objects.get(id=preview.id).input_file.name == ""
