@@ -251,6 +251,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Two models have a field called "kind": name their enums apart.
+    "ENUM_NAME_OVERRIDES": {
+        "JobKindEnum": "webapp.jobs.models.Kind",
+        "TransactionKindEnum": "webapp.billing.models.TransactionKind",
+    },
 }
 
 LOGGING = {

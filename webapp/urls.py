@@ -17,6 +17,7 @@ urlpatterns = [
     path("api/auth/", include("rest_framework.urls")),
     path("api/v1/auth/token", obtain_auth_token, name="auth-token"),
     path("api/v1/", include("webapp.jobs.urls")),
+    path("api/v1/", include("webapp.billing.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("healthz", health, name="health"),

@@ -4,10 +4,32 @@ Each write locks the user's CreditAccount row first, so concurrent writes for on
 run one after another and the balance they check is the balance they change.
 """
 
-from django.db import transaction
+import logging
 
-from webapp.billing.models import CreditAccount, CreditTransaction, Payment, TransactionKind
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from webapp.billing import stripe_client
+from webapp.billing.models import (
+    CreditAccount,
+    CreditTransaction,
+    Payment,
+    PaymentStatus,
+    StripeEvent,
+    TransactionKind,
+)
 from webapp.billing.selectors import credits_balance
+
+log = logging.getLogger(__name__)
+
+
+class UnknownPack(Exception):
+    """No credit pack has this id."""
+
+
+class PaymentUnavailable(Exception):
+    """Payments are not configured, or Stripe could not be reached."""
 
 
 class InsufficientCredits(Exception):
@@ -112,3 +134,121 @@ def credits_purchase(*, payment: Payment) -> CreditTransaction | None:
         reference=reference,
         payment=payment,
     )
+
+
+def checkout_create(*, user, pack_id: str) -> Payment:
+    """Record a payment for a credit pack and open a Stripe Checkout Session for it."""
+    pack = settings.STEMWORKS_CREDIT_PACKS.get(pack_id)
+    if pack is None:
+        choices = ", ".join(settings.STEMWORKS_CREDIT_PACKS)
+        raise UnknownPack(f"Unknown pack {pack_id!r}; choose one of: {choices}.")
+    if not settings.STRIPE_SECRET_KEY:
+        raise PaymentUnavailable("Payments are not configured on this server.")
+    # Committed before calling Stripe, so no transaction stays open during the request.
+    payment = Payment.objects.create(
+        user=user,
+        pack=pack_id,
+        credits=pack["credits"],
+        amount=pack["price"],
+        currency=settings.STEMWORKS_CURRENCY,
+    )
+    try:
+        session = stripe_client.checkout_session_create(
+            payment_id=payment.id,
+            title=f"{pack['credits']} Stemworks credits",
+            amount=payment.amount,
+            currency=payment.currency,
+            customer_email=user.email,
+            success_url=f"{settings.SITE_URL}/?checkout=success&payment={payment.id}",
+            cancel_url=f"{settings.SITE_URL}/?checkout=cancelled&payment={payment.id}",
+        )
+    except stripe_client.StripeUnavailable as exc:
+        log.warning("checkout for payment %s failed: %s", payment.id, exc)
+        Payment.objects.filter(id=payment.id).update(
+            status=PaymentStatus.FAILED, error=str(exc)[:1000], updated_at=timezone.now()
+        )
+        raise PaymentUnavailable("The payment provider is unavailable; please try again.") from exc
+    Payment.objects.filter(id=payment.id, status=PaymentStatus.CREATED).update(
+        status=PaymentStatus.OPEN,
+        stripe_session_id=session.id,
+        checkout_url=session.url,
+        updated_at=timezone.now(),
+    )
+    payment.refresh_from_db()
+    return payment
+
+
+SESSION_EVENTS = {
+    "checkout.session.completed",
+    "checkout.session.async_payment_succeeded",
+    "checkout.session.async_payment_failed",
+    "checkout.session.expired",
+}
+
+
+@transaction.atomic
+def stripe_event_handle(*, event: dict) -> str:
+    """Apply a verified Stripe event once; return "handled", "duplicate" or "ignored"."""
+    # A second delivery of one event waits here on the unique id, then finds it stored.
+    record, created = StripeEvent.objects.get_or_create(
+        event_id=event["id"], defaults={"type": event["type"]}
+    )
+    if not created:
+        return "duplicate"
+    if event["type"] not in SESSION_EVENTS:
+        return "ignored"
+    session = event["data"]["object"]
+    payment = _payment_of_session(session)
+    if payment is None:
+        log.warning("stripe event %s: no payment for session %s", event["id"], session.get("id"))
+        return "ignored"
+    record.payment = payment
+    record.save(update_fields=["payment"])
+    _apply_session_event(payment=payment, event_type=event["type"], session=session)
+    return "handled"
+
+
+def _payment_of_session(session: dict) -> Payment | None:
+    payments = Payment.objects.select_for_update()
+    payment = payments.filter(stripe_session_id=session.get("id")).first()
+    if payment is None:
+        # The session id may not be stored yet if our request to create it timed out.
+        payment_id = (session.get("metadata") or {}).get("payment_id", "")
+        if payment_id.isdigit():
+            payment = payments.filter(id=int(payment_id), stripe_session_id__isnull=True).first()
+            if payment is not None:
+                payment.stripe_session_id = session.get("id")
+    return payment
+
+
+def _apply_session_event(*, payment: Payment, event_type: str, session: dict) -> None:
+    # Events may come in any order: once paid, a payment stays paid.
+    if payment.status == PaymentStatus.PAID:
+        return
+    paid = event_type == "checkout.session.async_payment_succeeded" or (
+        event_type == "checkout.session.completed"
+        and session.get("payment_status") in ("paid", "no_payment_required")
+    )
+    if paid:
+        if (
+            session.get("amount_total") not in (None, payment.amount)
+            or (session.get("currency") or payment.currency).lower() != payment.currency
+        ):
+            payment.status = PaymentStatus.FAILED
+            payment.error = (
+                f"Stripe reported {session.get('amount_total')} {session.get('currency')}, "
+                f"expected {payment.amount} {payment.currency}: no credits granted."
+            )
+            log.error("payment %s: %s", payment.id, payment.error)
+        else:
+            payment.status = PaymentStatus.PAID
+            payment.paid_at = timezone.now()
+    elif event_type == "checkout.session.expired":
+        payment.status = PaymentStatus.EXPIRED
+    elif event_type == "checkout.session.async_payment_failed":
+        payment.status = PaymentStatus.FAILED
+    else:
+        payment.status = PaymentStatus.OPEN  # completed, but the money is still on its way
+    payment.save()
+    if payment.status == PaymentStatus.PAID:
+        credits_purchase(payment=payment)

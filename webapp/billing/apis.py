@@ -1,0 +1,101 @@
+"""The credits and payments API, and the Stripe webhook: one thin view per endpoint."""
+
+from django.conf import settings
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.generics import ListAPIView
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from webapp.billing import selectors, services, stripe_client
+from webapp.billing.serializers import (
+    CheckoutInputSerializer,
+    CreditsOutputSerializer,
+    PaymentOutputSerializer,
+    TransactionOutputSerializer,
+)
+
+
+class PaymentsUnavailable(APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "payments_unavailable"
+
+
+def packs() -> list[dict]:
+    currency = settings.STEMWORKS_CURRENCY
+    return [
+        {"id": key, "currency": currency, **pack}
+        for key, pack in settings.STEMWORKS_CREDIT_PACKS.items()
+    ]
+
+
+class CreditsApi(APIView):
+    @extend_schema(responses=CreditsOutputSerializer, summary="Your balance and the packs for sale")
+    def get(self, request: Request) -> Response:
+        body = {"balance": selectors.credits_balance(user=request.user), "packs": packs()}
+        return Response(CreditsOutputSerializer(body).data)
+
+
+class TransactionListApi(ListAPIView):
+    serializer_class = TransactionOutputSerializer
+
+    def get_queryset(self):
+        return selectors.transactions_for_user(user=self.request.user)
+
+    @extend_schema(summary="Your credit ledger, newest first")
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+class PaymentListApi(ListAPIView):
+    serializer_class = PaymentOutputSerializer
+
+    def get_queryset(self):
+        return selectors.payments_for_user(user=self.request.user)
+
+    @extend_schema(summary="Your payments, newest first")
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+class CheckoutApi(APIView):
+    @extend_schema(
+        request=CheckoutInputSerializer,
+        responses={
+            201: PaymentOutputSerializer,
+            400: OpenApiTypes.OBJECT,
+            503: OpenApiTypes.OBJECT,
+        },
+        summary="Buy a credit pack: returns the Stripe Checkout URL to send the buyer to",
+    )
+    def post(self, request: Request) -> Response:
+        serializer = CheckoutInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            payment = services.checkout_create(
+                user=request.user, pack_id=serializer.validated_data["pack"]
+            )
+        except services.UnknownPack as exc:
+            raise ValidationError({"pack": [str(exc)]}) from None
+        except services.PaymentUnavailable as exc:
+            raise PaymentsUnavailable(str(exc)) from None
+        return Response(PaymentOutputSerializer(payment).data, status=status.HTTP_201_CREATED)
+
+
+@csrf_exempt
+@require_POST
+def stripe_webhook(request: HttpRequest) -> JsonResponse:
+    """Apply a Stripe event whose signature checks out; a repeated event changes nothing."""
+    try:
+        event = stripe_client.webhook_event(
+            payload=request.body, signature=request.headers.get("Stripe-Signature", "")
+        )
+    except stripe_client.InvalidWebhook as exc:
+        return JsonResponse({"detail": str(exc)}, status=400)
+    return JsonResponse({"status": services.stripe_event_handle(event=event)})

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from webapp.billing import apis
+
+app_name = "billing"
+urlpatterns = [
+    path("credits", apis.CreditsApi.as_view(), name="credits"),
+    path("credits/transactions", apis.TransactionListApi.as_view(), name="transactions"),
+    path("checkout", apis.CheckoutApi.as_view(), name="checkout"),
+    path("payments", apis.PaymentListApi.as_view(), name="payments"),
+    path("stripe/webhook", apis.stripe_webhook, name="stripe-webhook"),
+]
