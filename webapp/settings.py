@@ -231,6 +231,7 @@ STEMWORKS_PURGE_EVERY_S = envint("STEMWORKS_PURGE_EVERY_S", 3600, minimum=1)
 REST_FRAMEWORK = {
     # Token first, so an anonymous request gets 401 with a WWW-Authenticate header.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "webapp.accounts.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],

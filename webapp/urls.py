@@ -5,6 +5,8 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 
+from webapp.accounts import pages
+
 
 def health(request: HttpRequest) -> JsonResponse:
     """Answer load balancers and compose health checks."""
@@ -14,8 +16,12 @@ def health(request: HttpRequest) -> JsonResponse:
 urlpatterns = [
     path("", RedirectView.as_view(url="/api/docs/", permanent=False)),
     path("admin/", admin.site.urls),
+    path("accounts/signup/", pages.signup, name="signup"),
+    path("accounts/verify-email/<str:token>/", pages.verify_email, name="verify-email"),
+    path("accounts/", include("django.contrib.auth.urls")),
     path("api/auth/", include("rest_framework.urls")),
     path("api/v1/auth/token", obtain_auth_token, name="auth-token"),
+    path("api/v1/", include("webapp.accounts.urls")),
     path("api/v1/", include("webapp.jobs.urls")),
     path("api/v1/", include("webapp.billing.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -1,6 +1,7 @@
 """Reads of accounts."""
 
 from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
 
 from webapp.accounts.models import ApiToken, EmailVerification
 
@@ -16,3 +17,8 @@ def email_is_verified(*, user) -> bool:
 def api_tokens_for_user(*, user) -> QuerySet[ApiToken]:
     """Return the user's tokens that still work, newest first."""
     return ApiToken.objects.filter(user=user, revoked_at__isnull=True).order_by("-created_at")
+
+
+def api_token_for_user(*, user, token_id: int) -> ApiToken:
+    """Return one of the user's working tokens, or raise Http404."""
+    return get_object_or_404(api_tokens_for_user(user=user), id=token_id)

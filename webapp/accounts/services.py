@@ -1,15 +1,164 @@
-"""Writes for user accounts."""
+"""Writes for user accounts: sign-up, e-mail verification, API tokens, the demo user."""
 
+import hashlib
+import secrets
+from urllib.parse import urlsplit
+
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import PasswordResetForm
+from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.tokens import default_token_generator
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.encoding import force_str
+from django.utils.http import urlsafe_base64_decode
 from rest_framework.authtoken.models import Token
 
-from webapp.accounts.models import EmailVerification
+from webapp.accounts.models import ApiToken, EmailVerification
 from webapp.billing.models import CreditTransaction
 from webapp.billing.services import credits_grant
 
 DEMO_CREDITS = 60
+TOKEN_PREFIX = "sw_"
+_VERIFY_SALT = "stemworks.email-verification"
+
+
+class SignupRefused(Exception):
+    """The sign-up data cannot make an account; `errors` maps fields to reasons."""
+
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        self.errors = errors
+        super().__init__("; ".join(m for msgs in errors.values() for m in msgs))
+
+
+class VerificationFailed(Exception):
+    """An e-mail verification link that is broken, expired or for an old address."""
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def user_signup(*, username: str, email: str, password: str):
+    """Create an account and send the e-mail verification link; SignupRefused with reasons."""
+    users = get_user_model().objects
+    errors: dict[str, list[str]] = {}
+    if users.filter(username__iexact=username).exists():
+        errors["username"] = ["This username is taken."]
+    if users.filter(email__iexact=email).exists():
+        errors["email"] = [
+            "An account with this e-mail address exists; log in or reset its password."
+        ]
+    candidate = get_user_model()(username=username, email=email)
+    try:
+        validate_password(password, candidate)
+    except ValidationError as exc:
+        errors["password"] = list(exc.messages)
+    if errors:
+        raise SignupRefused(errors)
+    with transaction.atomic():
+        user = users.create_user(username=username, email=email, password=password)
+        transaction.on_commit(lambda: email_verification_send(user=user))
+    return user
+
+
+def email_verification_token(*, user) -> str:
+    """Return a signed token that proves the holder reads `user.email`."""
+    return signing.dumps({"user": user.pk, "email": user.email}, salt=_VERIFY_SALT)
+
+
+def email_verification_send(*, user) -> None:
+    """E-mail the user a link that verifies their address."""
+    link = settings.SITE_URL + reverse("verify-email", args=[email_verification_token(user=user)])
+    send_mail(
+        "Verify your e-mail address for Stemworks",
+        f"Hello {user.username},\n\nopen this link to verify your e-mail address:\n\n{link}\n\n"
+        f"It works for {settings.STEMWORKS_EMAIL_VERIFY_MAX_AGE_S // 3600} hours.",
+        None,
+        [user.email],
+    )
+
+
+def email_verify(*, token: str):
+    """Mark the address in `token` verified and return its user; VerificationFailed if not."""
+    try:
+        data = signing.loads(
+            token, salt=_VERIFY_SALT, max_age=settings.STEMWORKS_EMAIL_VERIFY_MAX_AGE_S
+        )
+    except signing.SignatureExpired:
+        raise VerificationFailed("This link has expired; ask for a new one.") from None
+    except signing.BadSignature:
+        raise VerificationFailed("This link is not valid.") from None
+    user = get_user_model().objects.filter(pk=data.get("user")).first()
+    if user is None or user.email.lower() != str(data.get("email", "")).lower():
+        raise VerificationFailed("This link is for an address the account no longer uses.")
+    EmailVerification.objects.update_or_create(
+        user=user, defaults={"email": user.email, "verified_at": timezone.now()}
+    )
+    return user
+
+
+class PasswordRefused(Exception):
+    """A password change or reset that cannot go ahead; `errors` maps fields to reasons."""
+
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        self.errors = errors
+        super().__init__("; ".join(m for msgs in errors.values() for m in msgs))
+
+
+def _set_password(*, user, new_password: str) -> None:
+    try:
+        validate_password(new_password, user)
+    except ValidationError as exc:
+        raise PasswordRefused({"new_password": list(exc.messages)}) from None
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+
+
+def password_change(*, user, old_password: str, new_password: str) -> None:
+    """Change the password of a user who knows the current one."""
+    if not user.check_password(old_password):
+        raise PasswordRefused({"old_password": ["This is not your current password."]})
+    _set_password(user=user, new_password=new_password)
+
+
+def password_reset_send(*, email: str) -> None:
+    """E-mail a reset link to the accounts with `email`; silent when there is none."""
+    site = urlsplit(settings.SITE_URL)
+    form = PasswordResetForm(data={"email": email})
+    if form.is_valid():
+        form.save(domain_override=site.netloc, use_https=site.scheme == "https")
+
+
+def password_reset_confirm(*, uid: str, token: str, new_password: str):
+    """Set a new password from the uid and token of a reset link; return the user."""
+    try:
+        user = get_user_model().objects.get(pk=force_str(urlsafe_base64_decode(uid)))
+    except (ValueError, TypeError, OverflowError, get_user_model().DoesNotExist):
+        user = None
+    if user is None or not default_token_generator.check_token(user, token):
+        raise PasswordRefused({"token": ["This reset link is not valid or was already used."]})
+    _set_password(user=user, new_password=new_password)
+    return user
+
+
+def api_token_create(*, user, name: str) -> tuple[ApiToken, str]:
+    """Create a named API token; return it and its key, which is never shown again."""
+    key = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(user=user, name=name, prefix=key[:10], key_hash=hash_key(key))
+    return token, key
+
+
+def api_token_revoke(*, token: ApiToken) -> ApiToken:
+    """Revoke a token: requests with it get 401 from now on."""
+    ApiToken.objects.filter(id=token.id, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    token.refresh_from_db()
+    return token
 
 
 @transaction.atomic

@@ -1,0 +1,57 @@
+"""POST /api/v1/auth/signup: an account, a verification e-mail, an Argon2 password hash."""
+
+from django.contrib.auth import get_user_model
+from django.core import mail
+
+URL = "/api/v1/auth/signup"
+GOOD = {"username": "newbie", "email": "newbie@example.com", "password": "a long new passphrase"}
+
+
+def test_it_creates_an_unverified_account_and_emails_a_verification_link(
+    anonymous_api, db, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = anonymous_api.post(URL, GOOD)
+
+    assert response.status_code == 201
+    assert response.json() == {
+        "id": get_user_model().objects.get(username="newbie").id,
+        "username": "newbie",
+        "email": "newbie@example.com",
+        "email_verified": False,
+    }
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == ["newbie@example.com"]
+    assert "/accounts/verify-email/" in mail.outbox[0].body
+
+
+def test_passwords_are_hashed_with_argon2(anonymous_api, settings, db):
+    from webapp import settings as project_settings
+
+    settings.PASSWORD_HASHERS = project_settings.PASSWORD_HASHERS
+
+    anonymous_api.post(URL, GOOD)
+
+    assert get_user_model().objects.get(username="newbie").password.startswith("argon2")
+
+
+def test_it_returns_400_for_a_taken_username_or_email(anonymous_api, owner):
+    response = anonymous_api.post(URL, {**GOOD, "username": "OWNER", "email": "owner@example.com"})
+
+    assert response.status_code == 400
+    assert set(response.json()) == {"username", "email"}
+
+
+def test_it_returns_400_for_a_weak_password(anonymous_api, db):
+    response = anonymous_api.post(URL, {**GOOD, "password": "12345678"})
+
+    assert response.status_code == 400
+    assert response.json()["password"]
+    assert not get_user_model().objects.filter(username="newbie").exists()
+
+
+def test_it_returns_400_for_a_bad_email(anonymous_api, db):
+    response = anonymous_api.post(URL, {**GOOD, "email": "not-an-address"})
+
+    assert response.status_code == 400
+    assert "email" in response.json()
