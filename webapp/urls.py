@@ -24,6 +24,7 @@ urlpatterns = [
     path("api/v1/", include("webapp.accounts.urls")),
     path("api/v1/", include("webapp.jobs.urls")),
     path("api/v1/", include("webapp.billing.urls")),
+    path("api/v1/", include("webapp.feedback.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("healthz", health, name="health"),
