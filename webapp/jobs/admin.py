@@ -20,6 +20,7 @@ class JobAdmin(admin.ModelAdmin):
         "kind",
         "status",
         "progress",
+        "cost",
         "created_at",
     ]
     list_filter = ["status", "model", "kind"]
@@ -27,6 +28,8 @@ class JobAdmin(admin.ModelAdmin):
     readonly_fields = [
         "id",
         "input_file",
+        "source_job",
+        "cost",
         "created_at",
         "queued_at",
         "started_at",
