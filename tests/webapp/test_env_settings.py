@@ -3,7 +3,7 @@
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from webapp.env import envbool, envfloat, envint, envlist
+from webapp.env import envbool, envfloat, envint, envintmap, envlist, envpacks
 
 
 def test_envbool_reads_yes_and_no(monkeypatch):
@@ -40,3 +40,29 @@ def test_envfloat_and_envlist(monkeypatch):
     monkeypatch.setenv("X", "fast")
     with pytest.raises(ImproperlyConfigured):
         envfloat("X", 1.0)
+
+
+def test_envpacks_reads_credit_packs(monkeypatch):
+    monkeypatch.setenv("PACKS", "small=10:500, big=100:4000")
+
+    assert envpacks("PACKS", "") == {
+        "small": {"credits": 10, "price": 500},
+        "big": {"credits": 100, "price": 4000},
+    }
+
+
+@pytest.mark.parametrize("value", ["small=10", "small=ten:500", "small=0:500", "=10:500", ""])
+def test_envpacks_refuses_a_malformed_pack(monkeypatch, value):
+    monkeypatch.setenv("PACKS", value)
+
+    with pytest.raises(ImproperlyConfigured, match="PACKS"):
+        envpacks("PACKS", "")
+
+
+def test_envintmap_reads_prices_per_model(monkeypatch):
+    monkeypatch.setenv("PRICES", "htdemucs=2,unet-2stems=1")
+
+    assert envintmap("PRICES", minimum=1) == {"htdemucs": 2, "unet-2stems": 1}
+    monkeypatch.setenv("PRICES", "htdemucs=0")
+    with pytest.raises(ImproperlyConfigured, match="at least 1"):
+        envintmap("PRICES", minimum=1)
