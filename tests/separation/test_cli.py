@@ -62,3 +62,49 @@ def test_a_target_the_model_lacks_is_refused(song_path, tmp_path):
     result = run_cli(str(song_path), "-o", str(tmp_path), "--target", "drums")
     assert result.returncode == 2
     assert "no target 'drums'" in result.stderr
+
+
+def test_keep_rate_writes_stems_at_the_inputs_own_rate(tmp_path):
+    t = np.arange(48000 * 2) / 48000
+    mix = 0.3 * np.stack([np.sin(2 * np.pi * 440 * t), np.sin(2 * np.pi * 3000 * t)], axis=1)
+    sf.write(tmp_path / "in48k.wav", mix, 48000, subtype="FLOAT")
+    out = tmp_path / "out"
+    result = run_cli(
+        str(tmp_path / "in48k.wav"), "-o", str(out), "-q", "--keep-rate", "--wav-depth", "float"
+    )
+    assert result.returncode == 0, result.stderr
+    stems = [sf.read(out / f"{name}.wav", always_2d=True) for name in ("vocals", "accompaniment")]
+    assert all(rate == 48000 and len(data) == len(mix) for data, rate in stems)
+    steady = slice(2400, -2400)  # away from the resampler's edges
+    assert np.abs((stems[0][0] + stems[1][0] - mix)[steady]).max() < 1e-3
+
+
+def test_the_htdemucs_model_runs_from_a_local_folder(demucs_repo, song_path, tmp_path):
+    result = run_cli(
+        str(song_path),
+        "-o",
+        str(tmp_path),
+        "-q",
+        "--model",
+        "htdemucs",
+        "--model-dir",
+        str(demucs_repo),
+        "--target",
+        "drums",
+    )
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["drums.wav", "no_drums.wav"]
+
+
+def test_a_missing_model_folder_is_a_one_line_error(song_path, tmp_path):
+    result = run_cli(
+        str(song_path),
+        "-o",
+        str(tmp_path / "out"),
+        "--model",
+        "htdemucs",
+        "--model-dir",
+        str(tmp_path / "nowhere"),
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1].startswith("error: Demucs model folder")
