@@ -276,7 +276,7 @@ def _declared_wav_frames(source: AudioSource) -> int | None:
 
 
 def _peek(source: AudioSource, size: int) -> bytes:
-    if hasattr(source, "read"):
+    if not isinstance(source, str | Path):
         try:
             return source.read(size)
         finally:

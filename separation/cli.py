@@ -72,8 +72,10 @@ class _progress_bar:
         if self.bar is None:
             return None
 
+        bar = self.bar
+
         def update(fraction: float) -> None:
-            self.bar.update(round(fraction * 100, 1) - self.bar.n)
+            bar.update(round(fraction * 100, 1) - bar.n)
 
         return update
 

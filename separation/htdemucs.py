@@ -68,7 +68,7 @@ class HTDemucs4Stems:
                 total += estimate
             del estimate  # a bag of models holds at most two full-length estimates
         assert total is not None
-        total /= np.sum(self.weights, axis=0, dtype=np.float32)[:, None, None]
+        total /= np.asarray(self.weights, dtype=np.float32).sum(axis=0)[:, None, None]
         return {stem: total[i] for i, stem in enumerate(self.stems)}
 
     def _runner(self, model: torch.nn.Module) -> Callable[[torch.Tensor], torch.Tensor]:

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import _codecs
 import hashlib
+import importlib
 import importlib.util
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -34,8 +36,11 @@ SPLEETER_FILES = {
 SPLEETER_DIR_ENV = "STEMWORKS_SPLEETER_DIR"
 
 # Exactly what the numpy pickles reference; anything else makes torch.load refuse.
-_NUMPY_GLOBALS = [
-    (np._core.multiarray._reconstruct, "numpy.core.multiarray._reconstruct"),
+_MULTIARRAY = importlib.import_module(
+    "numpy._core.multiarray" if hasattr(np, "_core") else "numpy.core.multiarray"
+)
+_NUMPY_GLOBALS: list[Any] = [
+    (_MULTIARRAY._reconstruct, "numpy.core.multiarray._reconstruct"),
     np.ndarray,
     np.dtype,
     np.dtypes.Float32DType,

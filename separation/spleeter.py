@@ -17,6 +17,7 @@ import torch
 
 from separation.pretrained import load_spleeter_unet
 from separation.stft import StreamingISTFT
+from separation.unet import UNet
 
 N_FFT = 4096
 HOP = 1024
@@ -49,8 +50,10 @@ class UNet2Stems:
         self.nets = [self._prepare(load_spleeter_unet(stem, weights_dir)) for stem in self.stems]
         self.window = torch.hann_window(N_FFT, device=device)
 
-    def _prepare(self, net: torch.nn.Module) -> torch.nn.Module:
-        return net.use_subpixel().to(self.device, memory_format=torch.channels_last)
+    def _prepare(self, net: UNet) -> torch.nn.Module:
+        net = net.use_subpixel().to(self.device)
+        # Module.to accepts memory_format at run time; torch's stubs do not list it.
+        return net.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
 
     @torch.inference_mode()
     def separate(

@@ -5,6 +5,8 @@ the network returns mask * input, as Spleeter's does, so ratios of two networks'
 outputs give the separation masks.
 """
 
+from typing import cast
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -41,13 +43,16 @@ class DecoderBlock(nn.Module):
 
     def __init__(self, in_channels: int, out_channels: int) -> None:
         super().__init__()
-        self.deconv = nn.ConvTranspose2d(in_channels, out_channels, kernel_size=5, stride=2)
+        self.deconv: nn.ConvTranspose2d | None = nn.ConvTranspose2d(
+            in_channels, out_channels, kernel_size=5, stride=2
+        )
         self.bn = nn.BatchNorm2d(out_channels, eps=1e-3, momentum=0.01)
         self.register_buffer("phase_weight", None)
         self.register_buffer("phase_bias", None)
 
     def use_subpixel(self) -> None:
         """Precompute the 3x3 phase kernels that replace the transposed convolution."""
+        assert self.deconv is not None, "already switched to the sub-pixel form"
         weight = self.deconv.weight.detach()  # (in, out, 5, 5)
         cin, cout = weight.shape[:2]
         kernel = weight.new_zeros(cout, 2, 2, cin, 3, 3)
@@ -57,7 +62,9 @@ class DecoderBlock(nn.Module):
                     for b, kw in enumerate(col_taps):
                         if kh is not None and kw is not None:
                             kernel[:, row_phase, col_phase, :, a, b] = weight[:, :, kh, kw].T
-        self.phase_bias = self.deconv.bias.detach().repeat_interleave(4)
+        bias = self.deconv.bias
+        assert bias is not None
+        self.phase_bias = bias.detach().repeat_interleave(4)
         self.phase_weight = kernel.reshape(cout * 4, cin, 3, 3)
         self.deconv = None  # its weights now live in the phase kernels; free them
 
@@ -88,7 +95,7 @@ class UNet(nn.Module):
     def use_subpixel(self) -> "UNet":
         """Switch every decoder level to the faster sub-pixel form (after loading weights)."""
         for block in self.decoder:
-            block.use_subpixel()
+            cast(DecoderBlock, block).use_subpixel()
         return self
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
