@@ -294,3 +294,15 @@ def test_it_returns_400_for_both_a_file_and_a_source_job(owner_api, owner, enque
 
     assert response.status_code == 400
     assert "either a file or source_job" in response.json()["file"][0]
+
+
+def test_a_full_job_from_a_preview_keeps_its_model_and_target_unless_told(owner_api, enqueued):
+    preview = post(owner_api, kind="preview", model="htdemucs", target="drums").json()
+
+    same = owner_api.post(URL, {"source_job": preview["id"]}, format="multipart").json()
+    other = owner_api.post(
+        URL, {"source_job": preview["id"], "model": "unet-2stems"}, format="multipart"
+    ).json()
+
+    assert (same["model"], same["target"], same["kind"]) == ("htdemucs", "drums", "full")
+    assert (other["model"], other["target"]) == ("unet-2stems", "all")

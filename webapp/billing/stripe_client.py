@@ -84,8 +84,10 @@ def webhook_event(*, payload: bytes, signature: str) -> dict:
         stripe.Webhook.construct_event(
             payload, signature, secret, tolerance=settings.STRIPE_WEBHOOK_TOLERANCE_S
         )
-    except stripe.SignatureVerificationError as exc:
-        raise InvalidWebhook(f"Bad signature: {exc.user_message or exc}") from None
+    except stripe.SignatureVerificationError:
+        raise InvalidWebhook(
+            "The Stripe-Signature header is missing, does not match the payload, or is too old."
+        ) from None
     except ValueError as exc:
         raise InvalidWebhook(f"Bad payload: {exc}") from None
     return json.loads(payload)

@@ -70,21 +70,14 @@ class JobListCreateApi(ListAPIView):
         "verified e-mail address (403); a preview is free, up to a daily limit (429).",
     )
     def post(self, request: Request) -> Response:
-        serializer = JobCreateInputSerializer(data=request.data)
+        serializer = JobCreateInputSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        source = None
-        if "source_job" in data:
-            source = (
-                selectors.jobs_for_user(user=request.user).filter(id=data["source_job"]).first()
-            )
-            if source is None:
-                raise ValidationError({"source_job": ["You have no job with this id."]})
         try:
             job = services.job_create(
                 owner=request.user,
                 upload=data.get("file"),
-                source=source,
+                source=data["source"],
                 model=data["model"],
                 target=data["target"],
                 kind=data["kind"],

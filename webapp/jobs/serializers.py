@@ -6,6 +6,7 @@ from rest_framework import serializers
 from separation import audio, catalog
 from separation.errors import InvalidOptions
 from webapp.jobs.models import Job, Kind, Stem
+from webapp.jobs.selectors import jobs_for_user
 
 
 class JobCreateInputSerializer(serializers.Serializer):
@@ -21,9 +22,15 @@ class JobCreateInputSerializer(serializers.Serializer):
         help_text="Preview only: where the excerpt starts, in seconds; "
         "by default the most energetic part of the song.",
     )
-    model = serializers.ChoiceField(choices=list(catalog.MODELS), default=catalog.DEFAULT_MODEL)
+    model = serializers.ChoiceField(
+        choices=list(catalog.MODELS),
+        required=False,
+        help_text=f"Default: the source job's model, else {catalog.DEFAULT_MODEL}.",
+    )
     target = serializers.CharField(
-        default=catalog.ALL, help_text="`all`, or one stem X of the model to get X and no_X."
+        required=False,
+        help_text="`all`, or one stem X of the model to get X and no_X. "
+        "Default: the source job's target, else `all`.",
     )
     kind = serializers.ChoiceField(choices=Kind.choices, default=Kind.FULL)
 
@@ -32,6 +39,17 @@ class JobCreateInputSerializer(serializers.Serializer):
             raise serializers.ValidationError(
                 {"file": ["Send either a file or source_job (the id of an earlier job)."]}
             )
+        source = None
+        if "source_job" in attrs:
+            user = self.context["request"].user
+            source = jobs_for_user(user=user).filter(id=attrs["source_job"]).first()
+            if source is None:
+                raise serializers.ValidationError({"source_job": ["You have no job with this id."]})
+        # A full job made from a preview separates the way the preview did, unless told otherwise.
+        attrs["source"] = source
+        attrs.setdefault("model", source.model if source else catalog.DEFAULT_MODEL)
+        same_model = source is not None and source.model == attrs["model"]
+        attrs.setdefault("target", source.target if same_model else catalog.ALL)
         try:
             catalog.output_stems(attrs["model"], attrs["target"])
         except InvalidOptions as exc:

@@ -6,52 +6,92 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('jobs', '0002_shared_uploads_and_previews'),
+        ("jobs", "0002_shared_uploads_and_previews"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='JobFeedback',
+            name="JobFeedback",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('rating', models.PositiveSmallIntegerField(help_text='1 (poor) to 5 (excellent).')),
-                ('comment', models.TextField(blank=True, max_length=2000)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('job', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='feedback', to='jobs.job')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='feedback', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "rating",
+                    models.PositiveSmallIntegerField(help_text="1 (poor) to 5 (excellent)."),
+                ),
+                ("comment", models.TextField(blank=True, max_length=2000)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "job",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="feedback",
+                        to="jobs.job",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="feedback",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-updated_at'],
+                "ordering": ["-updated_at"],
             },
         ),
         migrations.CreateModel(
-            name='StemFeedback',
+            name="StemFeedback",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('stem', models.CharField(max_length=40)),
-                ('thumbs_up', models.BooleanField()),
-                ('feedback', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='stems', to='feedback.jobfeedback')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("stem", models.CharField(max_length=40)),
+                ("thumbs_up", models.BooleanField()),
+                (
+                    "feedback",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="stems",
+                        to="feedback.jobfeedback",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['stem'],
+                "ordering": ["stem"],
             },
         ),
         migrations.AddConstraint(
-            model_name='jobfeedback',
-            constraint=models.UniqueConstraint(fields=('job', 'user'), name='one_feedback_per_user_and_job'),
+            model_name="jobfeedback",
+            constraint=models.UniqueConstraint(
+                fields=("job", "user"), name="one_feedback_per_user_and_job"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='jobfeedback',
-            constraint=models.CheckConstraint(condition=models.Q(('rating__gte', 1), ('rating__lte', 5)), name='rating_between_1_and_5'),
+            model_name="jobfeedback",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("rating__gte", 1), ("rating__lte", 5)),
+                name="rating_between_1_and_5",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='stemfeedback',
-            constraint=models.UniqueConstraint(fields=('feedback', 'stem'), name='one_thumb_per_stem'),
+            model_name="stemfeedback",
+            constraint=models.UniqueConstraint(
+                fields=("feedback", "stem"), name="one_thumb_per_stem"
+            ),
         ),
     ]
