@@ -55,18 +55,23 @@ def run_job(job: Job) -> bool:
         interval=settings.STEMWORKS_PROGRESS_INTERVAL_S,
     )
     reporter(0.0)
-    stems = separator.separate(samples, target=job.target, progress=reporter)
+    # The decoded song is ours alone: let the engine reuse its buffer for a stem.
+    stems = separator.separate(samples, target=job.target, progress=reporter, inplace=True)
+    del samples, decoded
 
     _stage(job, 92, "saving stems")
-    encoded = [
-        StemData(
-            name=name,
-            content=audio.encode_audio(
-                stem, decoded.sample_rate, STEM_FORMAT, wav_depth=settings.STEMWORKS_STEM_WAV_DEPTH
-            ),
-            format=STEM_FORMAT,
-            duration=stem.shape[1] / decoded.sample_rate,
+    return job_succeed(job_id=job.id, stems=_encode(stems))
+
+
+def _encode(stems: dict) -> list[StemData]:
+    """Encode each stem, dropping its array once encoded so the two never all coexist."""
+    encoded = []
+    for name in list(stems):
+        stem = stems.pop(name)
+        content = audio.encode_audio(
+            stem, audio.SAMPLE_RATE, STEM_FORMAT, wav_depth=settings.STEMWORKS_STEM_WAV_DEPTH
         )
-        for name, stem in stems.items()
-    ]
-    return job_succeed(job_id=job.id, stems=encoded)
+        duration = stem.shape[1] / audio.SAMPLE_RATE
+        encoded.append(StemData(name=name, content=content, format=STEM_FORMAT, duration=duration))
+        del stem
+    return encoded

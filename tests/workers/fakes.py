@@ -14,7 +14,7 @@ class FakeSeparator:
         self.on_step = on_step
         self.calls = 0
 
-    def separate(self, mix: np.ndarray, target: str = "all", progress=None):
+    def separate(self, mix: np.ndarray, target: str = "all", progress=None, *, inplace=False):
         self.calls += 1
         names = catalog.output_stems(self.model, target)
         for step in range(1, self.steps + 1):
