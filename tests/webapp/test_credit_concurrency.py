@@ -42,3 +42,30 @@ def test_parallel_charges_never_take_the_balance_below_zero():
     assert credits_balance(user=user) == 0
     balances = CreditTransaction.objects.filter(user=user).values_list("balance_after", flat=True)
     assert min(balances) == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_refunds_of_one_job_give_the_credits_back_once():
+    from tests.factories import charged_job
+    from webapp.billing.services import credits_refund
+
+    user = UserFactory(username="unlucky")
+    credits_grant(user=user, amount=10, reason="welcome")
+    job = charged_job(user, cost=4)
+    start = threading.Barrier(6)
+
+    def refund() -> None:
+        try:
+            start.wait()
+            credits_refund(job_id=job.id, reason="failed")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=refund) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert credits_balance(user=user) == 10
+    assert CreditTransaction.objects.filter(kind="refund").count() == 1

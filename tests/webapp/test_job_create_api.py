@@ -306,3 +306,16 @@ def test_a_full_job_from_a_preview_keeps_its_model_and_target_unless_told(owner_
 
     assert (same["model"], same["target"], same["kind"]) == ("htdemucs", "drums", "full")
     assert (other["model"], other["target"]) == ("unet-2stems", "all")
+
+
+def test_it_returns_400_when_the_source_jobs_upload_was_deleted(owner_api, owner, enqueued):
+    from django.utils import timezone
+
+    from tests.factories import JobFactory
+
+    purged = JobFactory(owner=owner, input_file="", purged_at=timezone.now())
+
+    response = owner_api.post(URL, {"source_job": str(purged.id)}, format="multipart")
+
+    assert response.status_code == 400
+    assert "upload the song again" in response.json()["source_job"][0]
