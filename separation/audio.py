@@ -235,8 +235,9 @@ class _Buffer:
         self.length = end
 
     def result(self) -> np.ndarray:
-        if self.length == self._data.shape[1]:
-            return self._data
+        """Return the audio; a view when the spare capacity is small (no second copy)."""
+        if self._data.shape[1] - self.length <= BLOCK_FRAMES:
+            return self._data[:, : self.length]
         return self._data[:, : self.length].copy()
 
 
