@@ -26,6 +26,14 @@ def media_root(settings, tmp_path):
     return tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def fresh_throttles():
+    """Start every test with empty request counters (they live in the local-memory cache)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def owner(db):
     """A customer with a verified e-mail address and 100 credits."""

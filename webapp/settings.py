@@ -4,6 +4,7 @@ Embedded defaults need nothing but Python (SQLite, local files, a filesystem bro
 DATABASE_URL, REDIS_URL and STEMWORKS_S3_BUCKET switch to PostgreSQL, Redis and S3/MinIO.
 """
 
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -116,6 +117,10 @@ STEMWORKS_REQUIRE_VERIFIED_EMAIL = envbool("STEMWORKS_REQUIRE_VERIFIED_EMAIL", T
 STEMWORKS_EMAIL_VERIFY_MAX_AGE_S = envint(
     "STEMWORKS_EMAIL_VERIFY_MAX_AGE_S", 3 * 24 * 3600, minimum=60
 )
+# Anonymous sign-up, log-in, password reset and verification requests per IP address.
+STEMWORKS_AUTH_THROTTLE_RATE = envstr("STEMWORKS_AUTH_THROTTLE_RATE", "20/minute")
+if not re.fullmatch(r"\d+/(second|minute|hour|day)", STEMWORKS_AUTH_THROTTLE_RATE):
+    raise ImproperlyConfigured("STEMWORKS_AUTH_THROTTLE_RATE must look like 20/minute.")
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True

@@ -24,6 +24,7 @@ from webapp.accounts.serializers import (
     SignupInputSerializer,
     UserOutputSerializer,
 )
+from webapp.accounts.throttles import AuthThrottle
 
 
 def _valid(serializer_class, request: Request) -> dict:
@@ -35,6 +36,7 @@ def _valid(serializer_class, request: Request) -> dict:
 class SignupApi(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    throttle_classes = [AuthThrottle]
 
     @extend_schema(
         request=SignupInputSerializer,
@@ -53,6 +55,7 @@ class SignupApi(APIView):
 class LoginApi(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    throttle_classes = [AuthThrottle]
 
     @extend_schema(
         request=LoginInputSerializer,
@@ -101,6 +104,7 @@ class PasswordChangeApi(APIView):
 class PasswordResetApi(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    throttle_classes = [AuthThrottle]
 
     @extend_schema(
         request=PasswordResetInputSerializer,
@@ -115,6 +119,7 @@ class PasswordResetApi(APIView):
 class PasswordResetConfirmApi(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    throttle_classes = [AuthThrottle]
 
     @extend_schema(
         request=PasswordResetConfirmInputSerializer,
@@ -132,6 +137,7 @@ class PasswordResetConfirmApi(APIView):
 class EmailVerifyApi(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    throttle_classes = [AuthThrottle]
 
     @extend_schema(
         request=EmailVerifyInputSerializer,
