@@ -12,10 +12,17 @@ def most_energetic_start(
     total = samples.shape[-1]
     if total <= window:
         return 0.0
-    # Energy per hop-sized block, then sliding sums of as many blocks as a window holds.
+    # Energy per hop-sized block, one block at a time so a long song is never copied whole;
+    # then sliding sums of as many blocks as a window holds.
     blocks = total // hop
-    energy = np.square(samples[..., : blocks * hop], dtype=np.float64).reshape(-1, blocks, hop)
-    per_block = energy.sum(axis=(0, 2))
+    per_block = np.fromiter(
+        (
+            np.vdot(chunk, chunk).astype(np.float64)
+            for chunk in (samples[..., b * hop : (b + 1) * hop] for b in range(blocks))
+        ),
+        dtype=np.float64,
+        count=blocks,
+    )
     per_window = window // hop
     sums = np.convolve(per_block, np.ones(per_window), mode="valid")
     # The last window must still fit inside the song.
