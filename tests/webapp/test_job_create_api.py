@@ -5,7 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from tests.factories import wav_bytes, wav_upload
-from webapp.jobs.models import Job, Status
+from webapp.jobs.models import Job, PreviewUse, Status
 
 URL = reverse("jobs:list")
 
@@ -229,7 +229,7 @@ def test_previews_older_than_a_day_do_not_count(other_api, other_user, settings,
 
     settings.STEMWORKS_PREVIEWS_PER_DAY = 1
     assert post(other_api, kind="preview").status_code == 201
-    Job.objects.update(created_at=timezone.now() - timedelta(days=1, minutes=1))
+    PreviewUse.objects.update(created_at=timezone.now() - timedelta(days=1, minutes=1))
 
     assert post(other_api, kind="preview").status_code == 201
 
@@ -319,3 +319,11 @@ def test_it_returns_400_when_the_source_jobs_upload_was_deleted(owner_api, owner
 
     assert response.status_code == 400
     assert "upload the song again" in response.json()["source_job"][0]
+
+
+def test_deleting_previews_does_not_give_them_back(other_api, settings, enqueued):
+    settings.STEMWORKS_PREVIEWS_PER_DAY = 1
+    first = post(other_api, kind="preview").json()
+
+    assert other_api.delete(f"{URL}/{first['id']}").status_code == 204
+    assert post(other_api, kind="preview").status_code == 429

@@ -93,3 +93,19 @@ class Stem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} of {self.job_id}"
+
+
+class PreviewUse(models.Model):
+    """A free preview taken; it outlives its job, so deleting a job does not refill the limit."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preview_uses"
+    )
+    job_id = models.UUIDField()
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["owner", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"preview {self.job_id} of {self.owner}"

@@ -29,7 +29,7 @@ from webapp.billing.services import (
     credits_refund,
 )
 from webapp.jobs.files import delete_tree, job_folder
-from webapp.jobs.models import FINISHED, Job, Kind, Status, Stem
+from webapp.jobs.models import FINISHED, Job, Kind, PreviewUse, Status, Stem
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +95,7 @@ def job_create(
     if kind not in Kind.values:
         raise InvalidOptions(f"Unknown kind {kind!r}; choose one of: {', '.join(Kind.values)}.")
     if (upload is None) == (source is None):
-        raise InvalidOptions("Send either a file or the id of an earlier job, not both.")
+        raise InvalidOptions("Send either a file or the id of an earlier job.")
     if source is not None:
         if not source.input_file or source.purged_at is not None:
             raise SourceGone("The upload of that job was deleted; upload the song again.")
@@ -137,6 +137,8 @@ def job_create(
                 job.input_file.save(name, upload, save=False)
                 stored = job.input_file.name
             job.save()
+            if kind == Kind.PREVIEW:
+                PreviewUse.objects.create(owner=owner, job_id=job.id)
             credits_charge(user=owner, amount=cost, reason=f"Separation of {name}"[:200], job=job)
             _enqueue_on_commit(job)
     except BaseException:
@@ -178,7 +180,7 @@ def _check_preview_allowance(*, owner) -> None:
     # Under the user's credits lock, so parallel requests cannot slip past the limit together.
     credits_account_lock(user=owner)
     since = timezone.now() - timedelta(days=1)
-    used = Job.objects.filter(owner=owner, kind=Kind.PREVIEW, created_at__gte=since).count()
+    used = PreviewUse.objects.filter(owner=owner, created_at__gte=since).count()
     if used >= settings.STEMWORKS_PREVIEWS_PER_DAY:
         raise PreviewLimitReached(
             f"You have used your {settings.STEMWORKS_PREVIEWS_PER_DAY} free previews of the "
