@@ -95,3 +95,16 @@ def test_float_output_keeps_stems_above_full_scale_exact(unet, tmp_path):
     paths = unet.separate_file(tmp_path / "loud.wav", tmp_path / "out", wav_depth="float")
     total = sum(sf.read(path, always_2d=True)[0] for path in paths.values())
     assert np.abs(total - loud.T).max() <= 1e-4
+
+
+@pytest.mark.parametrize("separator", ["unet", "htdemucs"])
+def test_an_excerpt_sliced_out_of_a_longer_buffer_separates_like_a_copy(request, song, separator):
+    engine = request.getfixturevalue(separator)
+    buffer = song.copy()
+    excerpt = buffer[:, 44100 : 44100 * 4]  # a strided view, as the worker's previews pass
+    assert not excerpt.flags.c_contiguous
+    expected = engine.separate(np.ascontiguousarray(excerpt))
+    stems = engine.separate(excerpt, inplace=True)
+    for name, stem in stems.items():
+        assert stem.shape == (2, 44100 * 3)
+        assert np.abs(stem - expected[name]).max() < 1e-5
