@@ -353,10 +353,13 @@ def bench_htdemucs(args: argparse.Namespace, device: torch.device) -> float:
     return ratio
 
 
-def print_verdicts(speed: float, memory: Memory | None, demucs: float | None) -> None:
+def print_verdicts(speed: float | None, memory: Memory | None, demucs: float | None) -> None:
     print("\nVerdicts")
-    ok = "PASS" if speed >= SPEED_TARGET else "MISS"
-    print(f"  {ok}  unet-2stems speed: ours is {speed:.2f}x the reference (target >= 2x)")
+    if speed is None:
+        print("  SKIP  unet-2stems speed: --skip-unet")
+    else:
+        ok = "PASS" if speed >= SPEED_TARGET else "MISS"
+        print(f"  {ok}  unet-2stems speed: ours is {speed:.2f}x the reference (target >= 2x)")
     if memory is None:
         print(f"  SKIP  unet-2stems memory: {MEMORY_TARGET_MINUTES} min was not measured")
     elif memory.error:
@@ -391,6 +394,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--repeats", type=int, default=3, help="timed runs (unet)")
     parser.add_argument("--demucs-repeats", type=int, default=2, help="timed runs (htdemucs)")
     parser.add_argument("--skip-demucs", action="store_true", help="skip the htdemucs part")
+    parser.add_argument("--skip-unet", action="store_true", help="skip the unet-2stems part")
     parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     parser.add_argument("--_memory-child", nargs=2, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
@@ -412,8 +416,8 @@ def main(argv: list[str] | None = None) -> None:
         memory_child(kind, float(seconds), device, args.threads)
         return
     describe_machine(args)
-    speed = bench_unet_speed(args, device)
-    memory = bench_unet_memory(args)
+    speed = None if args.skip_unet else bench_unet_speed(args, device)
+    memory = None if args.skip_unet else bench_unet_memory(args)
     demucs = None if args.skip_demucs else bench_htdemucs(args, device)
     print(f"\nload average at the end: {load_average()}")
     print_verdicts(speed, memory, demucs)
