@@ -50,3 +50,19 @@ def test_it_refuses_a_file_that_is_not_audio(owner):
         )
 
     assert Job.objects.count() == 0
+
+
+def test_a_broker_outage_keeps_the_charged_job_and_its_upload(
+    owner, monkeypatch, django_capture_on_commit_callbacks
+):
+    def broker_down(**kwargs):
+        raise ConnectionError("Redis is down")
+
+    monkeypatch.setattr("workers.queue.enqueue_separation", broker_down)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        job = services.job_create(owner=owner, upload=wav_upload(seconds=2), model="unet-2stems")
+
+    job.refresh_from_db()
+    assert job.status == Status.QUEUED  # the reconciler will send it again
+    assert job.input_file.storage.exists(job.input_file.name)

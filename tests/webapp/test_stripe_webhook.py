@@ -110,6 +110,25 @@ def test_a_session_with_another_amount_grants_nothing(payment, other_user):
     assert credits_balance(user=other_user) == 0
 
 
+def test_a_paid_session_without_an_amount_grants_nothing(payment, other_user):
+    deliver(session_event(payment, amount_total=None))
+
+    payment.refresh_from_db()
+    assert payment.status == "failed"
+    assert credits_balance(user=other_user) == 0
+
+
+def test_a_session_without_an_id_matches_no_payment(payment, other_user):
+    Payment.objects.filter(id=payment.id).update(stripe_session_id=None)
+    payment.stripe_session_id = None
+
+    response = deliver(session_event(payment, metadata={}))
+
+    assert response.json() == {"status": "ignored"}
+    assert Payment.objects.get(id=payment.id).status == "open"
+    assert credits_balance(user=other_user) == 0
+
+
 def test_a_payment_is_found_by_its_metadata_when_the_session_id_was_not_stored(payment, other_user):
     Payment.objects.filter(id=payment.id).update(stripe_session_id=None)
     payment.stripe_session_id = "cs_late"

@@ -209,6 +209,8 @@ def stripe_event_handle(*, event: dict) -> str:
 
 
 def _payment_of_session(session: dict) -> Payment | None:
+    if not session.get("id"):
+        return None  # filter(stripe_session_id=None) would match any unstarted payment
     payments = Payment.objects.select_for_update()
     payment = payments.filter(stripe_session_id=session.get("id")).first()
     if payment is None:
@@ -231,7 +233,7 @@ def _apply_session_event(*, payment: Payment, event_type: str, session: dict) ->
     )
     if paid:
         if (
-            session.get("amount_total") not in (None, payment.amount)
+            session.get("amount_total") != payment.amount
             or (session.get("currency") or payment.currency).lower() != payment.currency
         ):
             payment.status = PaymentStatus.FAILED

@@ -111,7 +111,7 @@ def job_create(
     if kind == Kind.FULL:
         _check_can_pay(owner=owner, cost=cost)
 
-    stored = None
+    stored, committed = None, False
     try:
         with transaction.atomic():
             if kind == Kind.PREVIEW:
@@ -141,8 +141,9 @@ def job_create(
                 PreviewUse.objects.create(owner=owner, job_id=job.id)
             credits_charge(user=owner, amount=cost, reason=f"Separation of {name}"[:200], job=job)
             _enqueue_on_commit(job)
+        committed = True
     except BaseException:
-        if stored:
+        if stored and not committed:
             default_storage.delete(stored)
         raise
     return job
@@ -192,7 +193,9 @@ def _enqueue_on_commit(job: Job) -> None:
     from workers.queue import enqueue_separation
 
     job_id, duration = job.id, job.duration
-    transaction.on_commit(lambda: enqueue_separation(job_id=job_id, duration=duration))
+    # robust: a broker outage must not undo a committed, charged job (nor abort the
+    # reconciler's loop); the error is logged and the reconciler sends the job again.
+    transaction.on_commit(lambda: enqueue_separation(job_id=job_id, duration=duration), robust=True)
 
 
 def job_claim(*, job_id: object, now: datetime | None = None) -> Job | None:
@@ -305,7 +308,12 @@ def job_delete(*, job: Job) -> None:
     """Delete a job, its upload and its stems; a running job's worker stops at its next report."""
     job_id, input_name = job.id, job.input_file.name
     with transaction.atomic():
-        if Job.objects.filter(id=job_id, status__in=ACTIVE).exists():
+        # A conditional update, as in job_cancel: a worker finishing the job at this very
+        # moment either wins (no refund) or loses (its stems are refused).
+        stopped = Job.objects.filter(id=job_id, status__in=ACTIVE).update(
+            status=Status.CANCELLED, stage="cancelled", finished_at=timezone.now()
+        )
+        if stopped:
             credits_refund(job_id=job_id, reason="Refund: the job was deleted before it finished.")
         job.delete()
         transaction.on_commit(lambda: _delete_job_files(job_id=job_id, input_name=input_name))
