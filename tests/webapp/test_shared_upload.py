@@ -51,3 +51,27 @@ def test_purging_an_old_preview_keeps_the_upload_of_a_newer_full_job(owner, sett
 
     assert default_storage.exists(full.input_file.name)
     assert Job.objects.get(id=preview.id).input_file.name == ""
+
+
+def test_a_full_job_from_a_preview_without_a_recorded_length_pays_for_the_whole_upload(
+    owner, monkeypatch
+):
+    from tests.factories import wav_bytes
+    from webapp.billing.services import credits_grant
+
+    monkeypatch.setattr("workers.queue.enqueue_separation", lambda **kwargs: None)
+    credits_grant(user=owner, amount=10, reason="test")
+    # A preview row from before uploads were shared: it knows only its 30 s excerpt.
+    preview = JobFactory(
+        owner=owner,
+        kind="preview",
+        status=Status.SUCCEEDED,
+        duration=30.0,
+        input_duration=0,
+        input_file__data=wav_bytes(seconds=150),
+    )
+
+    full = services.job_create(owner=owner, source=preview, model="unet-2stems")
+
+    assert full.input_duration == 150
+    assert full.cost == 3  # 2.5 started minutes, not the excerpt's one

@@ -99,7 +99,8 @@ def job_create(
     if source is not None:
         if not source.input_file or source.purged_at is not None:
             raise SourceGone("The upload of that job was deleted; upload the song again.")
-        input_duration, name = source.input_duration or source.duration, source.original_name
+        input_duration = source.input_duration or _stored_duration(source)
+        name = source.original_name
     else:
         if upload.size == 0:
             raise InvalidAudio("The file is empty.")
@@ -147,6 +148,12 @@ def job_create(
             default_storage.delete(stored)
         raise
     return job
+
+
+def _stored_duration(job: Job) -> float:
+    """Measure the length of a job's stored upload (for rows that never recorded it)."""
+    with job.input_file.open("rb") as f:
+        return audio.probe(f).duration
 
 
 def _job_duration(*, kind: str, input_duration: float, preview_start: float | None) -> float:

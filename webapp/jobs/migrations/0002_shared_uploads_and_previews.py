@@ -6,9 +6,10 @@ from django.db import migrations, models
 
 
 def copy_durations(apps, schema_editor):
-    # Jobs made before this migration separated their whole upload (previews aside).
+    # Jobs made before this migration separated their whole upload. Previews did not:
+    # theirs stays 0 and job_create measures the stored file when one is reused.
     Job = apps.get_model("jobs", "Job")
-    Job.objects.update(input_duration=models.F("duration"))
+    Job.objects.exclude(kind="preview").update(input_duration=models.F("duration"))
 
 
 class Migration(migrations.Migration):
