@@ -29,7 +29,7 @@ def test_every_make_command_in_the_readme_is_a_makefile_target():
 
 def test_the_readme_quick_start_is_two_commands_ending_in_make_run():
     readme = (ROOT / "README.md").read_text()
-    quick_start = readme.split("## Try it: two commands", 1)[1].split("```sh\n", 1)[1]
+    quick_start = readme.split("## Quick start: two commands", 1)[1].split("```sh\n", 1)[1]
     commands = quick_start.split("```", 1)[0].strip().splitlines()
 
     assert len(commands) == 2
