@@ -8,12 +8,11 @@ from pathlib import Path
 import numpy as np
 
 from separation import catalog
-from separation.audio import SAMPLE_RATE, read_audio, resample, write_audio
+from separation.audio import OUTPUT_FORMATS, SAMPLE_RATE, read_audio, resample, write_audio
 from separation.device import pick_device, set_threads
 from separation.errors import InvalidAudio, InvalidOptions
 
 Progress = Callable[[float], None]
-EXTENSIONS = {"wav": "wav", "flac": "flac", "mp3": "mp3"}
 
 
 class Separator:
@@ -83,7 +82,7 @@ class Separator:
 
         With `keep_rate` the stems are written at the input's own sample rate.
         """
-        if fmt not in EXTENSIONS:
+        if fmt not in OUTPUT_FORMATS:
             raise InvalidOptions(f"Unknown output format {fmt!r}; use wav, flac or mp3.")
         audio = read_audio(source, max_duration=max_duration)
         stems = self.separate(audio.samples, target, progress, inplace=True)
@@ -94,7 +93,7 @@ class Separator:
         out.mkdir(parents=True, exist_ok=True)
         paths = {}
         for name, samples in stems.items():
-            path = out / f"{name}.{EXTENSIONS[fmt]}"
+            path = out / f"{name}.{fmt}"
             write_audio(path, resample(samples, SAMPLE_RATE, rate), rate, fmt, wav_depth=wav_depth)
             paths[name] = path
         return paths
