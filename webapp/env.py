@@ -27,27 +27,22 @@ def envbool(name: str, default: bool) -> bool:
 
 def envint(name: str, default: int, *, minimum: int | None = None) -> int:
     """Return the variable `name` read as an integer of at least `minimum`."""
-    value = os.environ.get(name)
-    if value is None or value == "":
-        return default
-    try:
-        number = int(value)
-    except ValueError:
-        raise ImproperlyConfigured(f"{name} must be an integer, not {value!r}.") from None
-    if minimum is not None and number < minimum:
-        raise ImproperlyConfigured(f"{name} must be at least {minimum}, not {number}.")
-    return number
+    return _envnumber(name, default, int, "an integer", minimum)
 
 
 def envfloat(name: str, default: float, *, minimum: float | None = None) -> float:
     """Return the variable `name` read as a number of at least `minimum`."""
+    return _envnumber(name, default, float, "a number", minimum)
+
+
+def _envnumber(name, default, parse, kind: str, minimum):
     value = os.environ.get(name)
     if value is None or value == "":
         return default
     try:
-        number = float(value)
+        number = parse(value)
     except ValueError:
-        raise ImproperlyConfigured(f"{name} must be a number, not {value!r}.") from None
+        raise ImproperlyConfigured(f"{name} must be {kind}, not {value!r}.") from None
     if minimum is not None and number < minimum:
         raise ImproperlyConfigured(f"{name} must be at least {minimum}, not {number}.")
     return number
