@@ -1,9 +1,12 @@
 """The credit ledger: grants, charges, refunds and the balance they add up to."""
 
+import random
+
 import pytest
 from django.db import IntegrityError
+from django.db.models import Sum
 
-from tests.factories import JobFactory
+from tests.factories import JobFactory, UserFactory
 from webapp.billing.models import CreditTransaction
 from webapp.billing.selectors import credits_balance
 from webapp.billing.services import (
@@ -95,3 +98,57 @@ def test_a_job_that_was_never_charged_gets_no_refund(other_user):
 
     assert credits_refund(job_id=job.id, reason="failed") is None
     assert credits_balance(user=other_user) == 0
+
+
+def test_the_balance_read_from_the_newest_row_equals_the_sum_over_many_transactions(
+    other_user, django_assert_num_queries
+):
+    rng = random.Random(7)
+    expected = 0
+    for step in range(150):
+        if expected and rng.random() < 0.45:
+            amount = rng.randint(1, expected)
+            job = JobFactory(owner=other_user)
+            credits_charge(user=other_user, amount=amount, reason=f"song {step}", job=job)
+            expected -= amount
+            if rng.random() < 0.3:
+                credits_refund(job_id=job.id, reason="failed")
+                expected += amount
+        else:
+            amount = rng.randint(1, 20)
+            credits_grant(user=other_user, amount=amount, reason=f"gift {step}")
+            expected += amount
+        if step % 25 == 0:
+            credits_grant(user=UserFactory(), amount=3, reason="someone else's row between")
+
+    ledger_sum = CreditTransaction.objects.filter(user=other_user).aggregate(s=Sum("amount"))["s"]
+    with django_assert_num_queries(1):
+        balance = credits_balance(user=other_user)
+
+    assert balance == ledger_sum == expected
+    assert CreditTransaction.objects.filter(user=other_user).count() > 150
+
+
+def test_a_user_without_transactions_costs_one_query_too(other_user, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        assert credits_balance(user=other_user) == 0
+
+
+@pytest.mark.parametrize(
+    ("cost", "balance", "message"),
+    [
+        (1, 0, "This job costs 1 credit and your balance is 0: buy at least 1 more credit."),
+        (3, 1, "This job costs 3 credits and your balance is 1: buy at least 2 more credits."),
+        (2, 1, "This job costs 2 credits and your balance is 1: buy at least 1 more credit."),
+    ],
+)
+def test_a_refused_charge_says_credit_or_credits_as_the_number_needs(
+    other_user, cost, balance, message
+):
+    if balance:
+        credits_grant(user=other_user, amount=balance, reason="welcome")
+
+    with pytest.raises(InsufficientCredits) as refused:
+        credits_charge(user=other_user, amount=cost, reason="a song")
+
+    assert str(refused.value) == message

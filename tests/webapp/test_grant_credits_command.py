@@ -20,6 +20,14 @@ def test_it_grants_credits_with_a_reason_and_prints_the_balance(other_user):
     assert "other now has 15 credits" in out.getvalue()
 
 
+def test_it_says_credit_for_one_credit(other_user):
+    out = StringIO()
+
+    call_command("grant_credits", "other", "1", "--reason", "Sorry", stdout=out)
+
+    assert out.getvalue().strip() == "other now has 1 credit."
+
+
 def test_it_refuses_an_unknown_user(db):
     with pytest.raises(CommandError, match="No user"):
         call_command("grant_credits", "nobody", "5", "--reason", "x")

@@ -4,6 +4,7 @@ import threading
 import time
 
 import pytest
+import yaml
 from django.db import connection
 from django.test import Client
 
@@ -190,6 +191,15 @@ def test_it_refuses_everything_when_no_secret_is_configured(payment, settings):
 
 def test_it_answers_405_to_a_get(db):
     assert Client().get(URL).status_code == 405
+
+
+def test_the_webhook_is_in_the_api_schema_without_credentials(db):
+    schema = yaml.safe_load(Client().get("/api/schema/").content)
+
+    webhook = schema["paths"][URL]["post"]
+    assert "Stripe-Signature" in {p["name"] for p in webhook["parameters"]}
+    assert set(webhook["responses"]) == {"200", "400"}
+    assert webhook.get("security") in (None, [], [{}])
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1,10 +1,12 @@
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from webapp.accounts.models import ApiToken, EmailVerification
-from webapp.billing.selectors import credits_balance
+from webapp.billing.selectors import credits_balance_expression
 
 
 @admin.register(ApiToken)
@@ -46,12 +48,50 @@ class ApiTokenInline(admin.TabularInline):
 
 
 class UserAdmin(DjangoUserAdmin):
-    list_display = [*DjangoUserAdmin.list_display, "credits", "date_joined"]
+    list_display = [
+        *DjangoUserAdmin.list_display,
+        "credits",
+        "email_verified",
+        "api_tokens",
+        "date_joined",
+    ]
     inlines = [EmailVerificationInline, ApiTokenInline]
 
-    @admin.display(description="credits")
+    def get_queryset(self, request):
+        # Every column below comes from this one query: no query per row of the list.
+        verified = EmailVerification.objects.filter(
+            user=OuterRef("pk"), email__iexact=OuterRef("email")
+        )
+        working_tokens = (
+            ApiToken.objects.filter(user=OuterRef("pk"), revoked_at__isnull=True)
+            .order_by()
+            .values("user")
+            .annotate(count=Count("id"))
+            .values("count")
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                credit_balance=credits_balance_expression(),
+                has_verified_email=Exists(verified) & ~Q(email=""),
+                working_token_count=Coalesce(
+                    Subquery(working_tokens, output_field=IntegerField()), 0
+                ),
+            )
+        )
+
+    @admin.display(description="credits", ordering="credit_balance")
     def credits(self, user) -> int:
-        return credits_balance(user=user)
+        return user.credit_balance
+
+    @admin.display(description="e-mail verified", boolean=True, ordering="has_verified_email")
+    def email_verified(self, user) -> bool:
+        return user.has_verified_email
+
+    @admin.display(description="API tokens", ordering="working_token_count")
+    def api_tokens(self, user) -> int:
+        return user.working_token_count
 
 
 admin.site.unregister(get_user_model())

@@ -1,14 +1,12 @@
 """The credits and payments API, and the Stripe webhook: one thin view per endpoint."""
 
 from django.conf import settings
-from django.http import HttpRequest, JsonResponse
-from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.generics import ListAPIView
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -18,6 +16,7 @@ from webapp.billing.serializers import (
     CheckoutInputSerializer,
     CreditsOutputSerializer,
     PaymentOutputSerializer,
+    StripeWebhookOutputSerializer,
     TransactionOutputSerializer,
 )
 
@@ -88,14 +87,38 @@ class CheckoutApi(APIView):
         return Response(PaymentOutputSerializer(payment).data, status=status.HTTP_201_CREATED)
 
 
-@csrf_exempt
-@require_POST
-def stripe_webhook(request: HttpRequest) -> JsonResponse:
-    """Apply a Stripe event whose signature checks out; a repeated event changes nothing."""
-    try:
-        event = stripe_client.webhook_event(
-            payload=request.body, signature=request.headers.get("Stripe-Signature", "")
-        )
-    except stripe_client.InvalidWebhook as exc:
-        return JsonResponse({"detail": str(exc)}, status=400)
-    return JsonResponse({"status": services.stripe_event_handle(event=event)})
+class StripeWebhookApi(APIView):
+    """Stripe's calls: no session or token, the Stripe-Signature header proves the sender."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        request=OpenApiTypes.OBJECT,
+        parameters=[
+            OpenApiParameter(
+                "Stripe-Signature",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                required=True,
+                description="Stripe's signature of the raw body with the webhook secret.",
+            )
+        ],
+        responses={
+            200: StripeWebhookOutputSerializer,
+            400: OpenApiTypes.OBJECT,
+        },
+        summary="Stripe webhook: apply a signed Checkout Session event (events checkout.session.*)",
+        description="Called by Stripe, not by clients. A paid session adds its pack's credits "
+        "once; a repeated event answers `duplicate` and changes nothing; other event types "
+        "answer `ignored`. A missing, wrong or stale signature answers 400.",
+    )
+    def post(self, request: Request) -> Response:
+        # The signature covers the raw bytes, so the body is read as it came, never parsed.
+        try:
+            event = stripe_client.webhook_event(
+                payload=request.body, signature=request.headers.get("Stripe-Signature", "")
+            )
+        except stripe_client.InvalidWebhook as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
+        return Response({"status": services.stripe_event_handle(event=event)})

@@ -91,7 +91,11 @@ class CreditTransaction(models.Model):
                 name="one_ledger_entry_per_reference",
             ),
         ]
-        indexes = [models.Index(fields=["user", "-created_at"])]
+        indexes = [
+            models.Index(fields=["user", "-created_at"]),
+            # The balance is the newest row's balance_after: one index read per user.
+            models.Index(fields=["user", "-id"], name="credit_ledger_newest_first"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.amount:+d} for {self.user}"

@@ -41,3 +41,10 @@ class PaymentOutputSerializer(serializers.ModelSerializer):
             "created_at",
             "paid_at",
         ]
+
+
+class StripeWebhookOutputSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=["handled", "duplicate", "ignored"],
+        help_text="handled: applied now; duplicate: seen before; ignored: not an event we use.",
+    )

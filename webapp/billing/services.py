@@ -20,6 +20,7 @@ from webapp.billing.models import (
     TransactionKind,
 )
 from webapp.billing.selectors import credits_balance
+from webapp.billing.wording import credits_text, more_credits_text
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +41,8 @@ class InsufficientCredits(Exception):
         self.balance = balance
         self.missing = required - balance
         super().__init__(
-            f"This job costs {required} credits and your balance is {balance}: "
-            f"buy at least {self.missing} more credits."
+            f"This job costs {credits_text(required)} and your balance is {balance}: "
+            f"buy at least {more_credits_text(self.missing)}."
         )
 
 
@@ -155,7 +156,7 @@ def checkout_create(*, user, pack_id: str) -> Payment:
     try:
         session = stripe_client.checkout_session_create(
             payment_id=payment.id,
-            title=f"{pack['credits']} Stemworks credits",
+            title=f"Stemworks: {credits_text(pack['credits'])}",
             amount=payment.amount,
             currency=payment.currency,
             customer_email=user.email,

@@ -8,5 +8,5 @@ urlpatterns = [
     path("credits/transactions", apis.TransactionListApi.as_view(), name="transactions"),
     path("checkout", apis.CheckoutApi.as_view(), name="checkout"),
     path("payments", apis.PaymentListApi.as_view(), name="payments"),
-    path("stripe/webhook", apis.stripe_webhook, name="stripe-webhook"),
+    path("stripe/webhook", apis.StripeWebhookApi.as_view(), name="stripe-webhook"),
 ]

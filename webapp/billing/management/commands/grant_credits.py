@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from webapp.billing.selectors import credits_balance
 from webapp.billing.services import credits_grant
+from webapp.billing.wording import credits_text
 
 
 class Command(BaseCommand):
@@ -22,4 +23,4 @@ class Command(BaseCommand):
         if amount <= 0:
             raise CommandError("The amount must be a positive number of credits.")
         credits_grant(user=user, amount=amount, reason=reason[:200], reference="")
-        self.stdout.write(f"{username} now has {credits_balance(user=user)} credits.")
+        self.stdout.write(f"{username} now has {credits_text(credits_balance(user=user))}.")
