@@ -32,6 +32,7 @@ MAX_PREALLOC_SECONDS = 600
 # libsndfile major formats we accept as input; others it can read are not music uploads.
 INPUT_FORMATS = {"WAV", "WAVEX", "RF64", "W64", "FLAC", "OGG", "MP3", "AIFF"}
 OUTPUT_FORMATS = ("wav", "flac", "mp3")
+CONTENT_TYPES = {"wav": "audio/wav", "flac": "audio/flac", "mp3": "audio/mpeg"}
 WAV_DEPTHS = {"16": "PCM_16", "24": "PCM_24", "float": "FLOAT"}
 MP3_RATES = {8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000}
 

@@ -247,6 +247,8 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # `?format=` picks a stem's audio format, not a DRF renderer.
     "URL_FORMAT_OVERRIDE": None,
+    # Errors raised by services become responses in one place.
+    "EXCEPTION_HANDLER": "webapp.errors.api_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Stemworks API",

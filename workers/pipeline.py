@@ -7,29 +7,18 @@ from pathlib import PurePath
 from django.conf import settings
 
 from separation import audio
-from separation.errors import SeparationCancelled
+from webapp.jobs.lifecycle import StemData, job_record_preview_start, job_succeed
 from webapp.jobs.models import Job, Kind
-from webapp.jobs.services import (
-    StemData,
-    job_record_preview_start,
-    job_report_progress,
-    job_succeed,
-)
 from workers.engine import get_separator
 from workers.excerpt import most_energetic_start
-from workers.progress import ProgressReporter
+from workers.progress import ProgressReporter, report
 
 STEM_FORMAT = "wav"
 
 
-def _stage(job: Job, progress: int, stage: str) -> None:
-    if not job_report_progress(job_id=job.id, progress=progress, stage=stage):
-        raise SeparationCancelled("The job was cancelled.")
-
-
 def run_job(job: Job) -> bool:
     """Separate a running job end to end; True when its stems were stored."""
-    _stage(job, 2, "decoding")
+    report(job.id, 2, "decoding")
     suffix = PurePath(job.input_file.name).suffix
     # Decode from a local copy: soundfile needs a seekable file, which S3 objects are not.
     with tempfile.NamedTemporaryFile(suffix=suffix) as local, job.input_file.open("rb") as src:
@@ -45,7 +34,7 @@ def run_job(job: Job) -> bool:
             job_record_preview_start(job_id=job.id, start=start)
         samples = samples[:, int(start * rate) : int(start * rate) + int(seconds * rate)]
 
-    _stage(job, 5, "loading model")
+    report(job.id, 5, "loading model")
     separator = get_separator(job.model)
     reporter = ProgressReporter(
         job.id,
@@ -59,7 +48,7 @@ def run_job(job: Job) -> bool:
     stems = separator.separate(samples, target=job.target, progress=reporter, inplace=True)
     del samples, decoded
 
-    _stage(job, 92, "saving stems")
+    report(job.id, 92, "saving stems")
     return job_succeed(job_id=job.id, stems=_encode(stems))
 
 

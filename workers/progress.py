@@ -4,7 +4,13 @@ import time
 from collections.abc import Callable
 
 from separation.errors import SeparationCancelled
-from webapp.jobs.services import job_report_progress
+from webapp.jobs.lifecycle import job_report_progress
+
+
+def report(job_id: object, progress: int, stage: str) -> None:
+    """Write a running job's progress; raise SeparationCancelled once it is no longer running."""
+    if not job_report_progress(job_id=job_id, progress=progress, stage=stage):
+        raise SeparationCancelled("The job was cancelled.")
 
 
 class ProgressReporter:
@@ -40,5 +46,4 @@ class ProgressReporter:
         self.last_write = now
         self.writes += 1
         percent = self.start + (self.end - self.start) * max(0.0, min(1.0, fraction))
-        if not job_report_progress(job_id=self.job_id, progress=round(percent), stage=self.stage):
-            raise SeparationCancelled("The job was cancelled.")
+        report(self.job_id, round(percent), self.stage)

@@ -1,6 +1,11 @@
-"""Put work on the broker: only job ids travel, with time limits scaled to the song."""
+"""The one outbound module to the broker: only job ids travel, with time limits scaled to the song.
+
+The web app and the housekeeping tasks send work only through here; tests patch
+`workers.queue.enqueue_separation`.
+"""
 
 from django.conf import settings
+from django.db import transaction
 
 from workers.celery import app
 
@@ -23,3 +28,10 @@ def enqueue_separation(*, job_id: object, duration: float) -> None:
         soft_time_limit=soft,
         time_limit=hard,
     )
+
+
+def enqueue_separation_on_commit(*, job_id: object, duration: float) -> None:
+    """Send a job's task once the current transaction commits (never for a rolled-back job)."""
+    # robust: a broker outage must not undo a committed, charged job (nor abort the
+    # reconciler's loop); the error is logged and the reconciler sends the job again.
+    transaction.on_commit(lambda: enqueue_separation(job_id=job_id, duration=duration), robust=True)

@@ -7,7 +7,7 @@ from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
 from django.db import InterfaceError, OperationalError
 
 from separation.errors import SeparationCancelled, SeparationError
-from webapp.jobs import services
+from webapp.jobs import housekeeping, lifecycle
 from workers.celery import app
 from workers.pipeline import run_job
 
@@ -33,7 +33,7 @@ class SeparationTask(Task):
         # A hard time limit kills the child process; Celery reports it here, in the parent.
         if isinstance(exc, TimeLimitExceeded) and args:
             limit = exc.args[0] if exc.args else None
-            services.job_fail(job_id=args[0], reason=time_limit_reason(limit))
+            lifecycle.job_fail(job_id=args[0], reason=time_limit_reason(limit))
 
 
 @app.task(
@@ -46,7 +46,7 @@ class SeparationTask(Task):
 )
 def separate_job(self, job_id: str) -> str:
     """Claim a job and separate it; a job someone else has or that is over is left alone."""
-    job = services.job_claim(job_id=job_id)
+    job = lifecycle.job_claim(job_id=job_id, task_id=self.request.id or "")
     if job is None:
         return "skipped"
     try:
@@ -56,22 +56,22 @@ def separate_job(self, job_id: str) -> str:
         return "cancelled"
     except SoftTimeLimitExceeded:
         limit = self.request.timelimit[1] if self.request.timelimit else None
-        services.job_fail(job_id=job_id, reason=time_limit_reason(limit))
+        lifecycle.job_fail(job_id=job_id, reason=time_limit_reason(limit))
         return "failed"
     except SeparationError as exc:
-        services.job_fail(job_id=job_id, reason=str(exc))
+        lifecycle.job_fail(job_id=job_id, reason=str(exc))
         return "failed"
     except TRANSIENT_ERRORS as exc:
         if self.request.retries >= MAX_RETRIES:
             log.exception("job %s: giving up after %s retries", job_id, MAX_RETRIES)
-            services.job_fail(job_id=job_id, reason=INTERNAL_ERROR)
+            lifecycle.job_fail(job_id=job_id, reason=INTERNAL_ERROR)
             return "failed"
         log.warning("job %s: transient error, retrying: %s", job_id, exc)
-        services.job_release(job_id=job_id)
+        lifecycle.job_release(job_id=job_id)
         raise self.retry(exc=exc, countdown=5 * 2**self.request.retries) from exc
     except Exception:
         log.exception("job %s: unexpected error", job_id)
-        services.job_fail(job_id=job_id, reason=INTERNAL_ERROR)
+        lifecycle.job_fail(job_id=job_id, reason=INTERNAL_ERROR)
         return "failed"
     return "succeeded"
 
@@ -79,7 +79,7 @@ def separate_job(self, job_id: str) -> str:
 @app.task(name="workers.reconcile_jobs")
 def reconcile_jobs() -> dict:
     """Re-queue or fail jobs whose worker went quiet."""
-    report = services.jobs_reconcile()
+    report = housekeeping.jobs_reconcile()
     return {
         "requeued": [str(i) for i in report.requeued],
         "failed": [str(i) for i in report.failed],
@@ -89,4 +89,4 @@ def reconcile_jobs() -> dict:
 @app.task(name="workers.purge_expired")
 def purge_expired() -> int:
     """Delete inputs and stems past the retention period."""
-    return services.jobs_purge_expired()
+    return housekeeping.jobs_purge_expired()

@@ -219,6 +219,9 @@ def test_it_returns_429_past_the_daily_preview_limit(other_api, settings, enqueu
     assert statuses == [201, 201, 429]
     response = post(other_api, kind="preview")
     assert "2 free previews" in response.json()["detail"]
+    # The first preview frees up 24 hours after it was taken.
+    assert 24 * 3600 - 60 <= int(response["Retry-After"]) <= 24 * 3600 + 1
+    assert response.json()["retry_after"] == int(response["Retry-After"])
     assert Job.objects.filter(kind="preview").count() == 2
 
 
@@ -237,11 +240,33 @@ def test_previews_older_than_a_day_do_not_count(other_api, other_user, settings,
 def test_a_preview_can_start_where_the_user_picks(owner_api, settings, enqueued):
     settings.STEMWORKS_PREVIEW_SECONDS = 1
 
-    body = post(owner_api, kind="preview", preview_start=2.5, file=wav_upload(seconds=3)).json()
+    body = post(owner_api, kind="preview", preview_start=1.5, file=wav_upload(seconds=3)).json()
 
-    assert body["preview_start"] == 2.5
-    assert body["duration"] == pytest.approx(0.5)
+    assert body["preview_start"] == 1.5
+    assert body["duration"] == pytest.approx(1.0)
     assert body["input_duration"] == pytest.approx(3.0)
+
+
+def test_a_preview_starting_near_the_end_moves_back_to_be_full_length(
+    owner_api, settings, enqueued
+):
+    settings.STEMWORKS_PREVIEW_SECONDS = 1
+
+    body = post(owner_api, kind="preview", preview_start=2.99, file=wav_upload(seconds=3)).json()
+
+    assert body["preview_start"] == pytest.approx(2.0)
+    assert body["duration"] == pytest.approx(1.0)
+
+
+def test_a_preview_of_a_song_shorter_than_a_preview_is_the_whole_song(
+    owner_api, settings, enqueued
+):
+    settings.STEMWORKS_PREVIEW_SECONDS = 30
+
+    body = post(owner_api, kind="preview", preview_start=2, file=wav_upload(seconds=3)).json()
+
+    assert body["preview_start"] == 0
+    assert body["duration"] == pytest.approx(3.0)
 
 
 def test_it_returns_400_for_a_preview_start_past_the_end(owner_api, enqueued):

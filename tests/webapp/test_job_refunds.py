@@ -7,7 +7,7 @@ from django.utils import timezone
 from tests.factories import RunningJobFactory, charged_job
 from webapp.billing.models import CreditTransaction
 from webapp.billing.selectors import credits_balance
-from webapp.jobs import services
+from webapp.jobs import housekeeping, lifecycle, services
 from webapp.jobs.models import Job, Status
 
 
@@ -23,7 +23,7 @@ def test_a_failed_job_is_refunded(owner):
     job = charged_job(owner, cost=3, factory=RunningJobFactory)
     assert credits_balance(user=owner) == 97
 
-    assert services.job_fail(job_id=job.id, reason="The worker ran out of memory.")
+    assert lifecycle.job_fail(job_id=job.id, reason="The worker ran out of memory.")
 
     assert credits_balance(user=owner) == 100
     assert refunds(job) == [3]
@@ -32,8 +32,8 @@ def test_a_failed_job_is_refunded(owner):
 def test_a_job_failed_twice_is_refunded_once(owner):
     job = charged_job(owner, cost=3, factory=RunningJobFactory)
 
-    services.job_fail(job_id=job.id, reason="first")
-    services.job_fail(job_id=job.id, reason="second", statuses=(Status.RUNNING, Status.FAILED))
+    lifecycle.job_fail(job_id=job.id, reason="first")
+    lifecycle.job_fail(job_id=job.id, reason="second", statuses=(Status.RUNNING, Status.FAILED))
 
     assert credits_balance(user=owner) == 100
     assert refunds(job) == [3]
@@ -71,7 +71,7 @@ def test_a_job_the_reconciler_gives_up_on_is_refunded(owner, settings, monkeypat
     stale = timezone.now() - timedelta(hours=2)
     job = charged_job(owner, cost=4, factory=RunningJobFactory, heartbeat_at=stale)
 
-    report = services.jobs_reconcile()
+    report = housekeeping.jobs_reconcile()
 
     assert report.failed == [job.id]
     assert credits_balance(user=owner) == 100

@@ -7,6 +7,7 @@ from django.db import connection
 
 from tests.factories import UserFactory, wav_upload
 from webapp.jobs import services
+from webapp.jobs.errors import PreviewLimitReached
 from webapp.jobs.models import Job
 
 
@@ -25,7 +26,7 @@ def test_parallel_previews_stop_at_the_daily_limit(settings, monkeypatch):
             start.wait()
             services.job_create(owner=user, model="unet-2stems", kind="preview", upload=upload)
             outcomes.append("created")
-        except services.PreviewLimitReached:
+        except PreviewLimitReached:
             outcomes.append("refused")
         finally:
             connection.close()

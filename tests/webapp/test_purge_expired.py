@@ -6,7 +6,7 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from tests.factories import succeeded_job
-from webapp.jobs import services
+from webapp.jobs import housekeeping
 from webapp.jobs.models import Job, Stem
 
 
@@ -16,7 +16,7 @@ def test_it_deletes_files_of_jobs_older_than_the_retention(owner, settings):
     Job.objects.filter(id=old.id).update(finished_at=timezone.now() - timedelta(days=8))
     paths = [old.input_file.name, *(s.file.name for s in old.stems.all())]
 
-    assert services.jobs_purge_expired() == 1
+    assert housekeeping.jobs_purge_expired() == 1
 
     old.refresh_from_db()
     assert old.purged_at is not None
@@ -29,7 +29,7 @@ def test_it_keeps_recent_jobs(owner, settings):
     settings.STEMWORKS_RETENTION_DAYS = 7
     recent = succeeded_job(owner)
 
-    assert services.jobs_purge_expired() == 0
+    assert housekeeping.jobs_purge_expired() == 0
     assert recent.stems.count() == 2
     assert default_storage.exists(recent.input_file.name)
 
@@ -37,7 +37,7 @@ def test_it_keeps_recent_jobs(owner, settings):
 def test_a_purged_job_answers_409_for_its_stems(owner, owner_api, settings):
     old = succeeded_job(owner)
     Job.objects.filter(id=old.id).update(finished_at=timezone.now() - timedelta(days=30))
-    services.jobs_purge_expired()
+    housekeeping.jobs_purge_expired()
 
     response = owner_api.get(f"/api/v1/jobs/{old.id}/download.zip")
 

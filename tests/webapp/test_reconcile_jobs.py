@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from tests.factories import JobFactory, RunningJobFactory
-from webapp.jobs import services
+from webapp.jobs import housekeeping
 from webapp.jobs.models import Job, Status
 
 
@@ -34,7 +34,7 @@ def test_it_requeues_a_running_job_past_its_heartbeat(
     job = RunningJobFactory(owner=owner, heartbeat_at=ago(minutes=5), attempts=1)
 
     with django_capture_on_commit_callbacks(execute=True):
-        report = services.jobs_reconcile()
+        report = housekeeping.jobs_reconcile()
 
     assert report.requeued == [job.id]
     assert enqueued == [job.id]
@@ -44,7 +44,7 @@ def test_it_requeues_a_running_job_past_its_heartbeat(
 def test_it_leaves_a_running_job_with_a_fresh_heartbeat_alone(owner, enqueued):
     job = RunningJobFactory(owner=owner, heartbeat_at=ago(seconds=10))
 
-    assert services.jobs_reconcile().requeued == []
+    assert housekeeping.jobs_reconcile().requeued == []
     assert Job.objects.get(id=job.id).status == Status.RUNNING
 
 
@@ -54,7 +54,7 @@ def test_it_requeues_a_job_queued_for_too_long_and_counts_the_attempt(
     job = JobFactory(owner=owner, queued_at=ago(hours=1), attempts=0)
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.jobs_reconcile()
+        housekeeping.jobs_reconcile()
 
     job.refresh_from_db()
     assert (job.status, job.attempts) == (Status.QUEUED, 1)
@@ -64,7 +64,7 @@ def test_it_requeues_a_job_queued_for_too_long_and_counts_the_attempt(
 def test_it_fails_a_job_after_the_maximum_attempts_with_a_reason(owner, enqueued):
     job = RunningJobFactory(owner=owner, heartbeat_at=ago(minutes=5), attempts=3)
 
-    report = services.jobs_reconcile()
+    report = housekeeping.jobs_reconcile()
 
     job.refresh_from_db()
     assert report.failed == [job.id]
@@ -76,6 +76,6 @@ def test_it_fails_a_job_after_the_maximum_attempts_with_a_reason(owner, enqueued
 def test_it_ignores_finished_jobs(owner, enqueued):
     JobFactory(owner=owner, status=Status.SUCCEEDED, queued_at=ago(days=2))
 
-    report = services.jobs_reconcile()
+    report = housekeeping.jobs_reconcile()
 
     assert (report.requeued, report.failed) == ([], [])

@@ -6,7 +6,7 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from tests.factories import JobFactory
-from webapp.jobs import services
+from webapp.jobs import housekeeping, services
 from webapp.jobs.models import Job, Status
 
 
@@ -47,7 +47,7 @@ def test_purging_an_old_preview_keeps_the_upload_of_a_newer_full_job(owner, sett
     preview = JobFactory(owner=owner, kind="preview", status=Status.SUCCEEDED, finished_at=long_ago)
     full = derived_job(preview)
 
-    assert services.jobs_purge_expired() == 1
+    assert housekeeping.jobs_purge_expired() == 1
 
     assert default_storage.exists(full.input_file.name)
     assert Job.objects.get(id=preview.id).input_file.name == ""

@@ -3,6 +3,7 @@
 import io
 
 import numpy as np
+import pytest
 import soundfile as sf
 from django.urls import reverse
 
@@ -110,3 +111,24 @@ def test_it_returns_404_for_another_users_job(other_api, owner):
 
 def test_it_returns_401_without_credentials(anonymous_api, owner):
     assert anonymous_api.get(url(succeeded_job(owner))).status_code == 401
+
+
+@pytest.mark.parametrize("status", ["queued", "running", "cancelled", "failed"])
+def test_it_answers_409_for_a_job_without_stems(owner_api, owner, status):
+    job = JobFactory(owner=owner, status=status)
+
+    response = owner_api.get(url(job))
+
+    assert response.status_code == 409
+    assert response.json() == {"detail": f"The job has no stems: it is {status}."}
+
+
+def test_it_answers_404_for_a_stem_name_the_job_does_not_have(owner_api, owner):
+    job = succeeded_job(owner)
+
+    assert owner_api.get(url(job, name="drums")).status_code == 404
+
+
+def test_it_answers_404_for_another_users_job_whatever_its_state(other_api, owner):
+    assert other_api.get(url(JobFactory(owner=owner))).status_code == 404
+    assert other_api.get(url(succeeded_job(owner))).status_code == 404

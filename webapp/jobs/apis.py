@@ -4,7 +4,7 @@ from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
-from rest_framework.exceptions import APIException, PermissionDenied, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.generics import ListAPIView
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -12,36 +12,26 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from separation.errors import InvalidAudio, InvalidOptions
-from webapp.billing.services import InsufficientCredits
-from webapp.jobs import responses, selectors, services
-from webapp.jobs.models import Job, Status
-from webapp.jobs.serializers import JobCreateInputSerializer, JobOutputSerializer
+from separation import audio
+from webapp.errors import Conflict
+from webapp.jobs import responses, selectors, services, stem_files
+from webapp.jobs.serializers import (
+    JobCreateInputSerializer,
+    JobOutputSerializer,
+    PreviewAllowanceOutputSerializer,
+)
 
-CONTENT_TYPES = {"wav": "audio/wav", "flac": "audio/flac", "mp3": "audio/mpeg"}
-AUDIO_RESPONSE = {(200, ct): OpenApiTypes.BINARY for ct in CONTENT_TYPES.values()}
+__all__ = ["Conflict"]
 
-
-class Conflict(APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_code = "conflict"
-
-
-class TooManyPreviews(APIException):
-    status_code = status.HTTP_429_TOO_MANY_REQUESTS
-    default_code = "too_many_previews"
+AUDIO_RESPONSE = {(200, ct): OpenApiTypes.BINARY for ct in audio.CONTENT_TYPES.values()}
+# Error bodies are `{"detail": "..."}`, or `{"field": ["..."]}` for a field's fault.
+NOT_FOUND = {404: OpenApiTypes.OBJECT}
+NO_STEMS = {404: OpenApiTypes.OBJECT, 409: OpenApiTypes.OBJECT}
 
 
 class JobPagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 100
-
-
-def _require_succeeded(job: Job) -> None:
-    if job.status != Status.SUCCEEDED:
-        raise Conflict(f"The job has no stems: it is {job.status}.")
-    if job.purged_at is not None:
-        raise Conflict("The stems of this job were deleted after the retention period.")
 
 
 class JobListCreateApi(ListAPIView):
@@ -73,46 +63,31 @@ class JobListCreateApi(ListAPIView):
         serializer = JobCreateInputSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        try:
-            job = services.job_create(
-                owner=request.user,
-                upload=data.get("file"),
-                source=data["source"],
-                model=data["model"],
-                target=data["target"],
-                kind=data["kind"],
-                preview_start=data.get("preview_start"),
-            )
-        except services.InvalidPreviewStart as exc:
-            raise ValidationError({"preview_start": [str(exc)]}) from None
-        except services.SourceGone as exc:
-            raise ValidationError({"source_job": [str(exc)]}) from None
-        except (InvalidAudio, InvalidOptions) as exc:
-            raise ValidationError({"file": [str(exc)]}) from None
-        except services.EmailNotVerified as exc:
-            raise PermissionDenied(str(exc)) from None
-        except services.PreviewLimitReached as exc:
-            raise TooManyPreviews(str(exc)) from None
-        except InsufficientCredits as exc:
-            body = {
-                "detail": str(exc),
-                "required": exc.required,
-                "balance": exc.balance,
-                "missing": exc.missing,
-            }
-            return Response(body, status=status.HTTP_402_PAYMENT_REQUIRED)
+        job = services.job_create(
+            owner=request.user,
+            upload=data.get("file"),
+            source=data["source"],
+            model=data["model"],
+            target=data["target"],
+            kind=data["kind"],
+            preview_start=data.get("preview_start"),
+        )
         body = JobOutputSerializer(job, context={"request": request}).data
         return Response(body, status=status.HTTP_201_CREATED)
 
 
 class JobDetailApi(APIView):
-    @extend_schema(responses=JobOutputSerializer, summary="Status, progress and stems of a job")
+    @extend_schema(
+        responses={200: JobOutputSerializer, **NOT_FOUND},
+        summary="Status, progress and stems of a job",
+    )
     def get(self, request: Request, job_id) -> Response:
         job = selectors.job_for_user(user=request.user, job_id=job_id)
         return Response(JobOutputSerializer(job, context={"request": request}).data)
 
     @extend_schema(
-        responses={204: None}, summary="Delete a job and its files (cancels it if running)"
+        responses={204: None, **NOT_FOUND},
+        summary="Delete a job and its files (cancels it if running)",
     )
     def delete(self, request: Request, job_id) -> Response:
         job = selectors.job_for_user(user=request.user, job_id=job_id)
@@ -122,47 +97,54 @@ class JobDetailApi(APIView):
 
 class JobCancelApi(APIView):
     @extend_schema(
-        request=None, responses=JobOutputSerializer, summary="Cancel a queued or running job"
+        request=None,
+        responses={200: JobOutputSerializer, **NO_STEMS},
+        summary="Cancel a queued or running job (409 when it is already over)",
     )
     def post(self, request: Request, job_id) -> Response:
         job = selectors.job_for_user(user=request.user, job_id=job_id)
-        try:
-            job = services.job_cancel(job=job)
-        except services.JobConflict as exc:
-            raise Conflict(str(exc)) from None
+        job = services.job_cancel(job=job)
         return Response(JobOutputSerializer(job, context={"request": request}).data)
 
 
 class StemDownloadApi(APIView):
     @extend_schema(
-        parameters=[OpenApiParameter("format", str, enum=list(CONTENT_TYPES), default="wav")],
-        responses={**AUDIO_RESPONSE, 206: OpenApiTypes.BINARY},
-        summary="Stream one stem (supports HTTP Range)",
+        parameters=[
+            OpenApiParameter("format", str, enum=list(audio.OUTPUT_FORMATS), default="wav")
+        ],
+        responses={
+            **AUDIO_RESPONSE,
+            206: OpenApiTypes.BINARY,
+            400: OpenApiTypes.OBJECT,
+            416: None,
+            **NO_STEMS,
+        },
+        summary="Stream one stem (supports HTTP Range); 409 while the job has no stems",
     )
     def get(self, request: Request, job_id, name: str) -> HttpResponse:
         stem = selectors.stem_for_user(user=request.user, job_id=job_id, name=name)
-        _require_succeeded(stem.job)
         fmt = request.query_params.get("format", stem.format)
-        if fmt not in CONTENT_TYPES:
-            raise ValidationError({"format": [f"Choose one of: {', '.join(CONTENT_TYPES)}."]})
-        path = services.stem_file_name(stem=stem, fmt=fmt)
+        if fmt not in audio.OUTPUT_FORMATS:
+            formats = ", ".join(audio.OUTPUT_FORMATS)
+            raise ValidationError({"format": [f"Choose one of: {formats}."]})
+        path = stem_files.stem_file_name(stem=stem, fmt=fmt)
         storage = stem.file.storage
         return responses.ranged_response(
             request,
             storage.open(path, "rb"),
             size=storage.size(path),
-            content_type=CONTENT_TYPES[fmt],
+            content_type=audio.CONTENT_TYPES[fmt],
             filename=f"{name}.{fmt}",
         )
 
 
 class JobZipApi(APIView):
     @extend_schema(
-        responses={(200, "application/zip"): OpenApiTypes.BINARY}, summary="All stems in one zip"
+        responses={(200, "application/zip"): OpenApiTypes.BINARY, **NO_STEMS},
+        summary="All stems in one zip",
     )
     def get(self, request: Request, job_id) -> HttpResponse:
-        job = selectors.job_for_user(user=request.user, job_id=job_id)
-        _require_succeeded(job)
+        job = selectors.finished_job_for_user(user=request.user, job_id=job_id)
         members = (
             (f"{s.name}.{s.format}", s.file.storage.open(s.file.name, "rb"))
             for s in job.stems.all()
@@ -172,14 +154,23 @@ class JobZipApi(APIView):
 
 class JobResultJsonApi(APIView):
     @extend_schema(
-        responses={(200, "application/json"): OpenApiTypes.OBJECT},
+        responses={(200, "application/json"): OpenApiTypes.OBJECT, **NO_STEMS},
         summary="{stem name: base64 of its WAV file}, the original service's contract",
     )
     def get(self, request: Request, job_id) -> HttpResponse:
-        job = selectors.job_for_user(user=request.user, job_id=job_id)
-        _require_succeeded(job)
+        job = selectors.finished_job_for_user(user=request.user, job_id=job_id)
         members = []
         for stem in job.stems.all():
-            name = services.stem_file_name(stem=stem, fmt="wav")
+            name = stem_files.stem_file_name(stem=stem, fmt="wav")
             members.append((stem.name, stem.file.storage.open(name, "rb")))
         return responses.result_json_response(members)
+
+
+class PreviewAllowanceApi(APIView):
+    @extend_schema(
+        responses=PreviewAllowanceOutputSerializer,
+        summary="How many free previews you have left, and when the next one frees up",
+    )
+    def get(self, request: Request) -> Response:
+        allowance = selectors.preview_allowance(user=request.user)
+        return Response(PreviewAllowanceOutputSerializer(allowance).data)

@@ -1,23 +1,24 @@
 """Jobs and their stems: the database row is the source of truth for every job."""
 
 import uuid
-from pathlib import PurePath
 
 from django.conf import settings
 from django.db import models
 
+from webapp.jobs import layout
+
 
 class Status(models.TextChoices):
-    CREATED = "created"
+    # A job is created queued: an upload that fails its checks never becomes a row.
     QUEUED = "queued"
     RUNNING = "running"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
     CANCELLED = "cancelled"
-    REJECTED = "rejected"
 
 
-FINISHED = (Status.SUCCEEDED, Status.FAILED, Status.CANCELLED, Status.REJECTED)
+ACTIVE = (Status.QUEUED, Status.RUNNING)
+FINISHED = (Status.SUCCEEDED, Status.FAILED, Status.CANCELLED)
 
 
 class Kind(models.TextChoices):
@@ -26,13 +27,11 @@ class Kind(models.TextChoices):
 
 
 def input_path(job: "Job", filename: str) -> str:
-    """Keep the upload under the job's folder with a fixed name and the original suffix."""
-    suffix = PurePath(filename).suffix.lower()[:10]
-    return f"jobs/{job.id}/input{suffix}"
+    return layout.input_name(job.id, filename)
 
 
 def stem_path(stem: "Stem", filename: str) -> str:
-    return f"jobs/{stem.job_id}/stems/{filename}"
+    return f"{layout.stems_folder(stem.job_id)}/{filename}"
 
 
 class Job(models.Model):
@@ -54,11 +53,14 @@ class Job(models.Model):
     model = models.CharField(max_length=40)
     target = models.CharField(max_length=40, default="all")
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.FULL)
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.CREATED)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
     progress = models.PositiveSmallIntegerField(default=0)
     stage = models.CharField(max_length=100, blank=True)
     error = models.TextField(blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # The Celery task id that claimed the job: its own redelivery (after its worker died)
+    # may take the job back at once, while any other task must wait for a stale heartbeat.
+    claimed_by = models.CharField(max_length=255, blank=True)
     cost = models.PositiveIntegerField(default=0, help_text="Credits charged for this job.")
     created_at = models.DateTimeField(auto_now_add=True)
     queued_at = models.DateTimeField(null=True, blank=True)

@@ -1,9 +1,17 @@
 """Reads of jobs and stems, always scoped to their owner (another user gets a 404)."""
 
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
-from webapp.jobs.models import Job, Stem
+from webapp.jobs.errors import NoStems
+from webapp.jobs.models import Job, PreviewUse, Status, Stem
+
+PREVIEW_WINDOW = timedelta(days=1)
 
 
 def jobs_for_user(*, user) -> QuerySet[Job]:
@@ -16,8 +24,42 @@ def job_for_user(*, user, job_id: object) -> Job:
     return get_object_or_404(jobs_for_user(user=user), id=job_id)
 
 
+def finished_job_for_user(*, user, job_id: object) -> Job:
+    """Return one of the user's jobs that has stems; NoStems (409) while it has none."""
+    job = job_for_user(user=user, job_id=job_id)
+    if job.status != Status.SUCCEEDED:
+        raise NoStems(f"The job has no stems: it is {job.status}.")
+    if job.purged_at is not None:
+        raise NoStems("The stems of this job were deleted after the retention period.")
+    return job
+
+
 def stem_for_user(*, user, job_id: object, name: str) -> Stem:
-    """Return a stem of one of the user's jobs, or raise Http404."""
-    return get_object_or_404(
-        Stem.objects.select_related("job"), job__owner=user, job_id=job_id, name=name
-    )
+    """Return a stem of one of the user's finished jobs: 404 for an unknown job or stem name."""
+    job = finished_job_for_user(user=user, job_id=job_id)
+    return get_object_or_404(Stem.objects.select_related("job"), job=job, name=name)
+
+
+@dataclass(frozen=True)
+class PreviewAllowance:
+    per_day: int
+    used: int
+    # When the limit is reached: when the next preview frees up (None otherwise).
+    next_at: datetime | None
+
+    @property
+    def left(self) -> int:
+        return max(0, self.per_day - self.used)
+
+
+def preview_allowance(*, user, now: datetime | None = None) -> PreviewAllowance:
+    """Return how many free previews the user has left in the rolling 24 hours."""
+    now = now or timezone.now()
+    taken = PreviewUse.objects.filter(owner=user, created_at__gte=now - PREVIEW_WINDOW)
+    times = list(taken.order_by("created_at").values_list("created_at", flat=True))
+    per_day = settings.STEMWORKS_PREVIEWS_PER_DAY
+    next_at = None
+    if per_day and len(times) >= per_day:
+        # One frees up when enough of the oldest leave the window to go below the limit.
+        next_at = times[len(times) - per_day] + PREVIEW_WINDOW
+    return PreviewAllowance(per_day=per_day, used=len(times), next_at=next_at)

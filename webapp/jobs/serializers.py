@@ -117,3 +117,12 @@ class JobOutputSerializer(serializers.ModelSerializer):
     def _absolute(self, path: str) -> str:
         request = self.context.get("request")
         return request.build_absolute_uri(path) if request else path
+
+
+class PreviewAllowanceOutputSerializer(serializers.Serializer):
+    per_day = serializers.IntegerField(help_text="Free previews per rolling 24 hours.")
+    used = serializers.IntegerField(help_text="Previews taken in the last 24 hours.")
+    left = serializers.IntegerField()
+    next_at = serializers.DateTimeField(
+        allow_null=True, help_text="With none left: when the next one frees up."
+    )

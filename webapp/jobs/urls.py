@@ -5,6 +5,7 @@ from webapp.jobs import apis
 app_name = "jobs"
 urlpatterns = [
     path("jobs", apis.JobListCreateApi.as_view(), name="list"),
+    path("previews", apis.PreviewAllowanceApi.as_view(), name="previews"),
     path("jobs/<uuid:job_id>", apis.JobDetailApi.as_view(), name="detail"),
     path("jobs/<uuid:job_id>/cancel", apis.JobCancelApi.as_view(), name="cancel"),
     path("jobs/<uuid:job_id>/stems/<str:name>", apis.StemDownloadApi.as_view(), name="stem"),

@@ -6,34 +6,60 @@ import pytest
 from django.utils import timezone
 
 from tests.factories import JobFactory, RunningJobFactory
-from webapp.jobs import services
+from webapp.jobs import lifecycle, pricing
 from webapp.jobs.models import Job, Status
 
 
 def test_only_the_first_of_two_claims_wins(owner):
     job = JobFactory(owner=owner)
 
-    first = services.job_claim(job_id=job.id)
-    second = services.job_claim(job_id=job.id)
+    first = lifecycle.job_claim(job_id=job.id)
+    second = lifecycle.job_claim(job_id=job.id)
 
     assert first is not None and first.status == Status.RUNNING
     assert second is None
     assert Job.objects.get(id=job.id).attempts == 1
 
 
-@pytest.mark.parametrize("status", ["succeeded", "failed", "cancelled", "rejected", "created"])
+@pytest.mark.parametrize("status", ["succeeded", "failed", "cancelled"])
 def test_a_job_that_is_not_queued_cannot_be_claimed(owner, status):
     job = JobFactory(owner=owner, status=status)
 
-    assert services.job_claim(job_id=job.id) is None
+    assert lifecycle.job_claim(job_id=job.id) is None
     assert Job.objects.get(id=job.id).status == status
+
+
+def test_a_redelivery_of_the_claiming_task_takes_its_running_job_back_at_once(owner):
+    job = JobFactory(owner=owner)
+    assert lifecycle.job_claim(job_id=job.id, task_id="task-1") is not None
+
+    # The worker died mid-job; the broker hands the same task (same id) to another worker.
+    again = lifecycle.job_claim(job_id=job.id, task_id="task-1")
+
+    assert again is not None and again.attempts == 2 and again.claimed_by == "task-1"
+
+
+def test_another_task_cannot_take_a_running_job_with_a_fresh_heartbeat(owner):
+    job = JobFactory(owner=owner)
+    lifecycle.job_claim(job_id=job.id, task_id="task-1")
+
+    assert lifecycle.job_claim(job_id=job.id, task_id="task-2") is None
+    assert Job.objects.get(id=job.id).claimed_by == "task-1"
+
+
+def test_a_released_job_forgets_its_task(owner):
+    job = JobFactory(owner=owner)
+    lifecycle.job_claim(job_id=job.id, task_id="task-1")
+
+    assert lifecycle.job_release(job_id=job.id)
+    assert Job.objects.get(id=job.id).claimed_by == ""
 
 
 def test_a_running_job_whose_heartbeat_went_stale_can_be_claimed_again(owner, settings):
     settings.STEMWORKS_HEARTBEAT_TIMEOUT_S = 60
     job = RunningJobFactory(owner=owner, heartbeat_at=timezone.now() - timedelta(minutes=5))
 
-    claimed = services.job_claim(job_id=job.id)
+    claimed = lifecycle.job_claim(job_id=job.id)
 
     assert claimed is not None and claimed.attempts == 2
 
@@ -41,14 +67,14 @@ def test_a_running_job_whose_heartbeat_went_stale_can_be_claimed_again(owner, se
 def test_progress_is_not_recorded_for_a_job_that_is_no_longer_running(owner):
     job = JobFactory(owner=owner, status=Status.CANCELLED)
 
-    assert services.job_report_progress(job_id=job.id, progress=50, stage="separating") is False
+    assert lifecycle.job_report_progress(job_id=job.id, progress=50, stage="separating") is False
     assert Job.objects.get(id=job.id).progress == 0
 
 
 def test_progress_is_clamped_and_moves_the_heartbeat(owner):
     job = RunningJobFactory(owner=owner, heartbeat_at=timezone.now() - timedelta(hours=1))
 
-    assert services.job_report_progress(job_id=job.id, progress=140, stage="separating")
+    assert lifecycle.job_report_progress(job_id=job.id, progress=140, stage="separating")
 
     job.refresh_from_db()
     assert job.progress == 100
@@ -57,9 +83,9 @@ def test_progress_is_clamped_and_moves_the_heartbeat(owner):
 
 def test_succeeding_a_cancelled_job_keeps_no_stems_or_files(owner, media_root):
     job = JobFactory(owner=owner, status=Status.CANCELLED)
-    stem = services.StemData(name="vocals", content=b"RIFF....", format="wav", duration=1.0)
+    stem = lifecycle.StemData(name="vocals", content=b"RIFF....", format="wav", duration=1.0)
 
-    assert services.job_succeed(job_id=job.id, stems=[stem]) is False
+    assert lifecycle.job_succeed(job_id=job.id, stems=[stem]) is False
 
     assert job.stems.count() == 0
     assert not (media_root / f"jobs/{job.id}/stems").exists() or not any(
@@ -70,7 +96,7 @@ def test_succeeding_a_cancelled_job_keeps_no_stems_or_files(owner, media_root):
 def test_failing_records_the_reason_and_the_time(owner):
     job = RunningJobFactory(owner=owner)
 
-    assert services.job_fail(job_id=job.id, reason="The file is truncated.")
+    assert lifecycle.job_fail(job_id=job.id, reason="The file is truncated.")
 
     job.refresh_from_db()
     assert (job.status, job.error) == ("failed", "The file is truncated.")
@@ -80,11 +106,11 @@ def test_failing_records_the_reason_and_the_time(owner):
 def test_a_finished_job_is_not_failed_afterwards(owner):
     job = JobFactory(owner=owner, status=Status.SUCCEEDED)
 
-    assert services.job_fail(job_id=job.id, reason="late") is False
+    assert lifecycle.job_fail(job_id=job.id, reason="late") is False
     assert Job.objects.get(id=job.id).status == Status.SUCCEEDED
 
 
 def test_full_jobs_cost_a_credit_per_started_minute_and_previews_nothing():
-    assert services.job_cost(duration=61, kind="full") == 2
-    assert services.job_cost(duration=5, kind="full") == 1
-    assert services.job_cost(duration=600, kind="preview") == 0
+    assert pricing.job_cost(duration=61, kind="full") == 2
+    assert pricing.job_cost(duration=5, kind="full") == 1
+    assert pricing.job_cost(duration=600, kind="preview") == 0

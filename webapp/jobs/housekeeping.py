@@ -1,0 +1,101 @@
+"""Periodic care of jobs: re-queue the stuck, fail the hopeless, delete expired files."""
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from webapp.billing.services import credits_refund
+from webapp.jobs import layout
+from webapp.jobs.models import FINISHED, Job, Status, Stem
+from workers import queue
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ReconcileReport:
+    requeued: list
+    failed: list
+
+
+def job_files_delete(*, job_id: object, input_name: str) -> None:
+    """Delete a job's folder, keeping an input file that another job still uses."""
+    folder = layout.job_folder(job_id)
+    in_folder = input_name.startswith(f"{folder}/")
+    shared = bool(input_name) and (
+        Job.objects.filter(input_file=input_name).exclude(id=job_id).exists()
+    )
+    layout.delete_tree(layout.stems_folder(job_id) if shared and in_folder else folder)
+    if input_name and not in_folder and not shared:
+        default_storage.delete(input_name)
+
+
+def _gave_up_reason(job: Job) -> str:
+    if job.status == Status.RUNNING:
+        return (
+            "The worker stopped responding while separating this song "
+            f"{job.attempts} times, so we gave up. Try again, or try a shorter file."
+        )
+    return "No worker picked this job up in time. Please try again later."
+
+
+def jobs_reconcile(*, now: datetime | None = None) -> ReconcileReport:
+    """Re-queue jobs stuck in queued or running past their heartbeat; fail them at max attempts."""
+    now = now or timezone.now()
+    stale_running = now - timedelta(seconds=settings.STEMWORKS_HEARTBEAT_TIMEOUT_S)
+    stale_queued = now - timedelta(seconds=settings.STEMWORKS_QUEUED_TIMEOUT_S)
+    stuck = Job.objects.filter(
+        Q(status=Status.RUNNING, heartbeat_at__lt=stale_running)
+        | Q(status=Status.QUEUED, queued_at__lt=stale_queued)
+    ).only("id", "status", "attempts", "heartbeat_at", "queued_at", "duration")
+    requeued, failed = [], []
+    for job in stuck:
+        # Only if nothing moved since we looked (a None compares as IS NULL).
+        was = Q(status=job.status, heartbeat_at=job.heartbeat_at, queued_at=job.queued_at)
+        if job.attempts >= settings.STEMWORKS_MAX_ATTEMPTS:
+            reason = _gave_up_reason(job)
+            with transaction.atomic():
+                if Job.objects.filter(was, id=job.id).update(
+                    status=Status.FAILED, stage="failed", error=reason, finished_at=now
+                ):
+                    credits_refund(job_id=job.id, reason=f"Refund: the job failed. {reason}")
+                    failed.append(job.id)
+            continue
+        with transaction.atomic():
+            # The conditions make sure a worker that revived in the meantime keeps its job.
+            if Job.objects.filter(was, id=job.id).update(
+                status=Status.QUEUED,
+                stage="queued again",
+                queued_at=now,
+                claimed_by="",
+                attempts=F("attempts") + (1 if job.status == Status.QUEUED else 0),
+            ):
+                requeued.append(job.id)
+                queue.enqueue_separation_on_commit(job_id=job.id, duration=job.duration)
+    if requeued or failed:
+        log.warning("reconciler re-queued %s and failed %s", requeued, failed)
+    return ReconcileReport(requeued=requeued, failed=failed)
+
+
+def jobs_purge_expired(*, now: datetime | None = None) -> int:
+    """Delete the upload and stems of jobs finished more than the retention period ago."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.STEMWORKS_RETENTION_DAYS)
+    expired = Job.objects.filter(
+        status__in=FINISHED, finished_at__lt=cutoff, purged_at__isnull=True
+    ).values_list("id", "input_file")
+    purged = 0
+    for job_id, input_name in list(expired):
+        job_files_delete(job_id=job_id, input_name=input_name)
+        with transaction.atomic():
+            Stem.objects.filter(job_id=job_id).delete()
+            purged += Job.objects.filter(id=job_id, purged_at__isnull=True).update(
+                purged_at=now, input_file=""
+            )
+    return purged

@@ -1,0 +1,126 @@
+"""The worker's side of a job: claim it, report progress, store its stems, fail or release it.
+
+Status changes are conditional updates (`UPDATE ... WHERE status = old`) whose row count
+says whether this caller won, so two workers never run one job and a re-delivered task
+for a finished job does nothing.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from webapp.billing.services import credits_refund
+from webapp.jobs import layout
+from webapp.jobs.models import Job, Status, Stem
+
+
+@dataclass(frozen=True)
+class StemData:
+    """An encoded stem the worker hands over for storing."""
+
+    name: str
+    content: bytes
+    format: str
+    duration: float
+
+
+def job_claim(*, job_id: object, task_id: str = "", now: datetime | None = None) -> Job | None:
+    """Move a queued job to running for task `task_id`; None when another has it or it is over.
+
+    A running job is taken back when its heartbeat went stale, or at once by a redelivery
+    of the very task that claimed it (its worker died: nobody else is running it).
+    """
+    now = now or timezone.now()
+    stale = now - timedelta(seconds=settings.STEMWORKS_HEARTBEAT_TIMEOUT_S)
+    claimable = Q(status=Status.QUEUED) | Q(status=Status.RUNNING, heartbeat_at__lt=stale)
+    if task_id:
+        claimable |= Q(status=Status.RUNNING, claimed_by=task_id)
+    updated = Job.objects.filter(claimable, id=job_id).update(
+        status=Status.RUNNING,
+        started_at=now,
+        heartbeat_at=now,
+        claimed_by=task_id,
+        progress=0,
+        stage="starting",
+        error="",
+        attempts=F("attempts") + 1,
+    )
+    if updated == 0:
+        # Nothing got updated: another worker got there first, or the job is over.
+        return None
+    return Job.objects.get(id=job_id)
+
+
+def job_report_progress(*, job_id: object, progress: int, stage: str) -> bool:
+    """Record progress of a running job; False when it is no longer running (cancelled, gone)."""
+    updated = Job.objects.filter(id=job_id, status=Status.RUNNING).update(
+        progress=max(0, min(100, int(progress))), stage=stage[:100], heartbeat_at=timezone.now()
+    )
+    return updated == 1
+
+
+def job_record_preview_start(*, job_id: object, start: float) -> None:
+    """Remember where the worker took a preview's excerpt from."""
+    Job.objects.filter(id=job_id, preview_start__isnull=True).update(preview_start=start)
+
+
+def job_succeed(*, job_id: object, stems: list[StemData]) -> bool:
+    """Store the stems of a running job and mark it succeeded; False (keeping nothing) if not."""
+    saved: list[tuple[StemData, str]] = []
+    try:
+        for stem in stems:
+            path = layout.stem_name(job_id, stem.name, stem.format)
+            saved.append((stem, default_storage.save(path, ContentFile(stem.content))))
+        with transaction.atomic():
+            updated = Job.objects.filter(id=job_id, status=Status.RUNNING).update(
+                status=Status.SUCCEEDED, progress=100, stage="done", finished_at=timezone.now()
+            )
+            if updated == 1:
+                Stem.objects.bulk_create(
+                    Stem(
+                        job_id=job_id,
+                        name=stem.name,
+                        file=name,
+                        format=stem.format,
+                        size=len(stem.content),
+                        duration=stem.duration,
+                    )
+                    for stem, name in saved
+                )
+                return True
+    except BaseException:
+        _delete_files(name for _, name in saved)
+        raise
+    # The job was cancelled or deleted while it ran: keep nothing of it.
+    _delete_files(name for _, name in saved)
+    return False
+
+
+def _delete_files(names) -> None:
+    for name in names:
+        default_storage.delete(name)
+
+
+def job_fail(*, job_id: object, reason: str, statuses: tuple[str, ...] = (Status.RUNNING,)) -> bool:
+    """Mark a job failed with a reason a person understands, if it is still in `statuses`."""
+    with transaction.atomic():
+        updated = Job.objects.filter(id=job_id, status__in=statuses).update(
+            status=Status.FAILED, stage="failed", error=reason, finished_at=timezone.now()
+        )
+        if updated == 1:
+            credits_refund(job_id=job_id, reason=f"Refund: the job failed. {reason}")
+    return updated == 1
+
+
+def job_release(*, job_id: object) -> bool:
+    """Give a running job back to the queue, so a retry of its task can claim it again."""
+    updated = Job.objects.filter(id=job_id, status=Status.RUNNING).update(
+        status=Status.QUEUED, stage="waiting to retry", queued_at=timezone.now(), claimed_by=""
+    )
+    return updated == 1
