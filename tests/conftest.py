@@ -3,10 +3,10 @@
 import os
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from tests.factories import UserFactory, paying_user
+from tests.factories import TEST_CLIENT_TOKEN, UserFactory, paying_user
+from webapp.accounts.services import api_token_create
 
 
 def pytest_report_header(config) -> list[str]:
@@ -51,9 +51,10 @@ def staff(db):
 
 
 def _token_client(user) -> APIClient:
+    """Return an API client that sends a named token of `user`, as scripts do."""
     client = APIClient()
-    token, _ = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    _, key = api_token_create(user=user, name=TEST_CLIENT_TOKEN)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     return client
 
 

@@ -13,6 +13,8 @@ from django.utils import timezone
 from webapp.jobs.models import Job, Kind, Status, Stem
 
 RATE = 44100
+# The name of the API token behind the owner_api, other_api and staff_api clients.
+TEST_CLIENT_TOKEN = "test client"
 
 
 def tone(seconds: float = 1.0, *, freq: float = 440.0, rate: int = RATE, channels: int = 2):

@@ -3,7 +3,6 @@ from django.http import HttpRequest, JsonResponse
 from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
 
 from webapp.accounts import pages
 
@@ -20,7 +19,6 @@ urlpatterns = [
     path("accounts/verify-email/<str:token>/", pages.verify_email, name="verify-email"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/auth/", include("rest_framework.urls")),
-    path("api/v1/auth/token", obtain_auth_token, name="auth-token"),
     path("api/v1/", include("webapp.accounts.urls")),
     path("api/v1/", include("webapp.jobs.urls")),
     path("api/v1/", include("webapp.billing.urls")),

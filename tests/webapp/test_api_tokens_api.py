@@ -2,6 +2,7 @@
 
 from rest_framework.test import APIClient
 
+from tests.factories import TEST_CLIENT_TOKEN
 from webapp.accounts.models import ApiToken
 
 URL = "/api/v1/tokens"
@@ -20,9 +21,9 @@ def test_it_creates_a_named_token_and_shows_its_key_once(owner_api, owner):
     body = response.json()
     assert body["name"] == "laptop script"
     assert body["key"].startswith("sw_") and body["key"].startswith(body["prefix"])
-    token = ApiToken.objects.get(user=owner)
+    token = ApiToken.objects.get(user=owner, name="laptop script")
     assert body["key"] not in token.key_hash  # only a hash is stored
-    assert "key" not in owner_api.get(URL).json()["results"][0]
+    assert all("key" not in listed for listed in owner_api.get(URL).json()["results"])
 
 
 def test_a_new_token_authenticates_api_calls_and_records_its_use(owner_api):
@@ -31,7 +32,7 @@ def test_a_new_token_authenticates_api_calls_and_records_its_use(owner_api):
     response = client_with(key).get("/api/v1/jobs")
 
     assert response.status_code == 200
-    assert ApiToken.objects.get().last_used_at is not None
+    assert ApiToken.objects.get(name="ci").last_used_at is not None
 
 
 def test_it_lists_only_the_users_own_tokens(owner_api, other_api):
@@ -40,7 +41,7 @@ def test_it_lists_only_the_users_own_tokens(owner_api, other_api):
 
     names = [t["name"] for t in owner_api.get(URL).json()["results"]]
 
-    assert names == ["mine"]
+    assert names == ["mine", TEST_CLIENT_TOKEN]
 
 
 def test_a_revoked_token_gets_401_and_leaves_the_list(owner_api):
@@ -50,8 +51,8 @@ def test_a_revoked_token_gets_401_and_leaves_the_list(owner_api):
 
     assert response.status_code == 204
     assert client_with(created["key"]).get("/api/v1/jobs").status_code == 401
-    assert owner_api.get(URL).json()["results"] == []
-    assert ApiToken.objects.get().revoked_at is not None
+    assert [t["name"] for t in owner_api.get(URL).json()["results"]] == [TEST_CLIENT_TOKEN]
+    assert ApiToken.objects.get(name="old").revoked_at is not None
 
 
 def test_revoking_another_users_token_returns_404_and_keeps_it_working(owner_api, other_api):

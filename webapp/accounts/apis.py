@@ -1,4 +1,4 @@
-"""The accounts API: sign-up, session log-in and -out, passwords, e-mail, API tokens."""
+"""The accounts API: sign-up, log-in (session or token) and -out, passwords, e-mail, tokens."""
 
 from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
 from drf_spectacular.types import OpenApiTypes
@@ -22,6 +22,7 @@ from webapp.accounts.serializers import (
     PasswordResetConfirmInputSerializer,
     PasswordResetInputSerializer,
     SignupInputSerializer,
+    TokenLoginInputSerializer,
     UserOutputSerializer,
 )
 from webapp.accounts.throttles import AuthThrottle
@@ -69,6 +70,29 @@ class LoginApi(APIView):
             raise ValidationError({"detail": ["Wrong username or password."]})
         login(request._request, user)
         return Response(UserOutputSerializer(user).data)
+
+
+class TokenLoginApi(APIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [AuthThrottle]
+
+    @extend_schema(
+        request=TokenLoginInputSerializer,
+        responses={201: ApiTokenCreatedOutputSerializer, 400: OpenApiTypes.OBJECT},
+        summary="Trade a username and password for a new named API token (scripts)",
+        description="Each call creates a token (listed and revoked under /api/v1/tokens); "
+        "its key is shown only in this answer.",
+    )
+    def post(self, request: Request) -> Response:
+        data = _valid(TokenLoginInputSerializer, request)
+        user = authenticate(request._request, username=data["username"], password=data["password"])
+        if user is None:
+            raise ValidationError({"detail": ["Wrong username or password."]})
+        token, key = services.api_token_create(user=user, name=data["name"])
+        token.key = key
+        body = ApiTokenCreatedOutputSerializer(token).data
+        return Response(body, status=status.HTTP_201_CREATED)
 
 
 class LogoutApi(APIView):

@@ -1,4 +1,4 @@
-"""API authentication with named tokens (`Authorization: Token sw_...`)."""
+"""API authentication with named tokens: `Authorization: Token <key>`, looked up by hash."""
 
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -6,17 +6,15 @@ from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 
 from webapp.accounts.models import ApiToken
-from webapp.accounts.services import TOKEN_PREFIX, hash_key
+from webapp.accounts.services import hash_key
 
 
 class ApiTokenAuthentication(TokenAuthentication):
-    """Accept our named tokens; leave any other `Token` key to DRF's account token."""
+    """Accept any key whose SHA-256 belongs to a working ApiToken.
 
-    def authenticate(self, request):
-        parts = request.META.get("HTTP_AUTHORIZATION", "").split()
-        if len(parts) != 2 or parts[0] != self.keyword or not parts[1].startswith(TOKEN_PREFIX):
-            return None
-        return self.authenticate_credentials(parts[1])
+    New keys start with `sw_`; account tokens from before named tokens (40 hex digits)
+    were moved into ApiToken by their hash and keep working.
+    """
 
     def authenticate_credentials(self, key: str):
         token = (
@@ -32,12 +30,13 @@ class ApiTokenAuthentication(TokenAuthentication):
 
 class ApiTokenScheme(OpenApiAuthenticationExtension):
     target_class = ApiTokenAuthentication
-    name = "apiTokenAuth"
+    name = "tokenAuth"
 
     def get_security_definition(self, auto_schema) -> dict:
         return {
             "type": "apiKey",
             "in": "header",
             "name": "Authorization",
-            "description": "A named API token from POST /api/v1/tokens: `Token sw_...`.",
+            "description": "A named API token (POST /api/v1/tokens or /api/v1/auth/token): "
+            "`Token sw_...`.",
         }

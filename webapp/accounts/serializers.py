@@ -18,6 +18,14 @@ class LoginInputSerializer(serializers.Serializer):
     password = serializers.CharField(write_only=True, style={"input_type": "password"})
 
 
+class TokenLoginInputSerializer(LoginInputSerializer):
+    name = serializers.CharField(
+        max_length=100,
+        default="password log-in",
+        help_text="What the token is for, to recognise it in the list of your tokens.",
+    )
+
+
 class UserOutputSerializer(serializers.ModelSerializer):
     email_verified = serializers.SerializerMethodField()
 

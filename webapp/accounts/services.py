@@ -17,13 +17,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
-from rest_framework.authtoken.models import Token
 
 from webapp.accounts.models import ApiToken, EmailVerification
 from webapp.billing.models import CreditTransaction
 from webapp.billing.services import credits_grant
 
 DEMO_CREDITS = 60
+DEMO_TOKEN_NAME = "demo (make run)"
 TOKEN_PREFIX = "sw_"
 _VERIFY_SALT = "stemworks.email-verification"
 
@@ -41,6 +41,7 @@ class VerificationFailed(Exception):
 
 
 def hash_key(key: str) -> str:
+    """Return the SHA-256 (hex) of an API key: all the database keeps of it."""
     return hashlib.sha256(key.encode()).hexdigest()
 
 
@@ -163,7 +164,10 @@ def api_token_revoke(*, token: ApiToken) -> ApiToken:
 
 @transaction.atomic
 def demo_user_ensure(*, username: str, password: str) -> tuple[object, str]:
-    """Create (or reset) a verified demo user with `password` and some credits; return its token."""
+    """Create (or reset) a verified demo user with `password` and some credits; return a new key.
+
+    Only a key's hash is kept, so each run mints a named token and revokes the one before.
+    """
     user, _ = get_user_model().objects.get_or_create(username=username)
     user.set_password(password)
     user.email = user.email or f"{username}@example.com"
@@ -174,5 +178,8 @@ def demo_user_ensure(*, username: str, password: str) -> tuple[object, str]:
     # Once per demo user: running the command again must not mint credits.
     if not CreditTransaction.objects.filter(user=user, reference="demo").exists():
         credits_grant(user=user, amount=DEMO_CREDITS, reason="Demo credits", reference="demo")
-    token, _ = Token.objects.get_or_create(user=user)
-    return user, token.key
+    ApiToken.objects.filter(user=user, name=DEMO_TOKEN_NAME, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    _, key = api_token_create(user=user, name=DEMO_TOKEN_NAME)
+    return user, key

@@ -6,6 +6,7 @@ app_name = "accounts"
 urlpatterns = [
     path("auth/signup", apis.SignupApi.as_view(), name="signup"),
     path("auth/login", apis.LoginApi.as_view(), name="login"),
+    path("auth/token", apis.TokenLoginApi.as_view(), name="token-login"),
     path("auth/logout", apis.LogoutApi.as_view(), name="logout"),
     path("auth/me", apis.MeApi.as_view(), name="me"),
     path("auth/password/change", apis.PasswordChangeApi.as_view(), name="password-change"),
