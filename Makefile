@@ -30,9 +30,11 @@ migrate: install
 
 # Web server and a worker (with its beat schedule) in one command, on embedded defaults
 # (SQLite, local files, filesystem broker) unless DATABASE_URL / REDIS_URL are set.
+# SITE_URL (links made without a request) follows HOST and PORT unless it is set.
+run: export SITE_URL ?= http://$(HOST):$(PORT)
 run: migrate
 	$(BIN)/python manage.py collectstatic --noinput -v 0
-	SITE_URL=http://$(HOST):$(PORT) $(BIN)/python manage.py ensure_demo_user
+	$(BIN)/python manage.py ensure_demo_user
 	@trap 'kill $$worker $$beat 2>/dev/null; wait' EXIT INT TERM; \
 	$(BIN)/celery -A workers worker -Q gpu,default --concurrency 1 --loglevel INFO & worker=$$!; \
 	$(BIN)/celery -A workers beat --loglevel INFO & beat=$$!; \

@@ -43,6 +43,21 @@ def test_it_opens_a_checkout_session_and_records_the_payment(owner_api, owner, s
     assert form["line_items[0][price_data][currency]"] == ["eur"]
     assert form["metadata[payment_id]"] == [str(payment.id)]
     assert form["customer_email"] == ["owner@example.com"]
+    assert form["line_items[0][price_data][product_data][name]"] == ["Stemworks: 10 credits"]
+
+
+def test_stripe_sends_the_buyer_back_to_the_address_they_used(owner_api, stripe_http, settings):
+    settings.ALLOWED_HOSTS = ["stemworks.example"]
+    stripe_http.answer(200, {"id": "cs_3", "object": "checkout.session", "url": "https://x/3"})
+
+    owner_api.post(URL, {"pack": "starter"}, HTTP_HOST="stemworks.example:8011")
+
+    form = parse_qs(stripe_http.requests[0]["data"])
+    payment = Payment.objects.get()
+    assert form["success_url"] == [
+        f"http://stemworks.example:8011/?checkout=success&payment={payment.id}"
+    ]
+    assert form["cancel_url"][0].startswith("http://stemworks.example:8011/?checkout=cancelled")
 
 
 def test_it_talks_to_the_configured_api_base(owner_api, stripe_http, settings):

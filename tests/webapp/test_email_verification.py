@@ -25,6 +25,14 @@ def test_the_emailed_link_verifies_the_address(other_api, other_user, client):
     assert email_is_verified(user=other_user)
 
 
+def test_a_new_link_uses_the_address_the_server_was_reached_at(other_api, settings):
+    settings.ALLOWED_HOSTS = ["stemworks.example"]
+
+    other_api.post("/api/v1/auth/email/send", HTTP_HOST="stemworks.example:8011")
+
+    assert "http://stemworks.example:8011/accounts/verify-email/" in mail.outbox[-1].body
+
+
 def test_the_api_verifies_a_token_too(anonymous_api, other_user):
     response = anonymous_api.post(
         "/api/v1/auth/email/verify", {"token": email_verification_token(user=other_user)}

@@ -56,6 +56,18 @@ def test_a_reset_link_sets_a_new_password_once(anonymous_api, owner):
     assert "token" in again.json()
 
 
+def test_the_reset_link_uses_the_address_the_server_was_reached_at(anonymous_api, owner, settings):
+    settings.ALLOWED_HOSTS = ["stemworks.example"]
+
+    anonymous_api.post(
+        "/api/v1/auth/password/reset",
+        {"email": "owner@example.com"},
+        HTTP_HOST="stemworks.example:8011",
+    )
+
+    assert "http://stemworks.example:8011/accounts/reset/" in mail.outbox[-1].body
+
+
 def test_an_unknown_address_gets_the_same_answer_and_no_mail(anonymous_api, db):
     response = anonymous_api.post("/api/v1/auth/password/reset", {"email": "nobody@example.com"})
 

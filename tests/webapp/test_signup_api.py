@@ -55,3 +55,41 @@ def test_it_returns_400_for_a_bad_email(anonymous_api, db):
 
     assert response.status_code == 400
     assert "email" in response.json()
+
+
+def test_the_verification_link_uses_the_address_the_server_was_reached_at(
+    anonymous_api, settings, db, django_capture_on_commit_callbacks
+):
+    settings.ALLOWED_HOSTS = ["stemworks.example"]
+    settings.SITE_URL = "http://127.0.0.1:8000"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        anonymous_api.post(URL, GOOD, HTTP_HOST="stemworks.example:8011")
+
+    assert "http://stemworks.example:8011/accounts/verify-email/" in mail.outbox[0].body
+    assert ":8000" not in mail.outbox[0].body
+
+
+def test_a_sign_up_without_a_request_links_to_site_url(
+    settings, db, django_capture_on_commit_callbacks
+):
+    from webapp.accounts.services import user_signup
+
+    settings.SITE_URL = "https://stems.example.org"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        user_signup(**GOOD)
+
+    assert "https://stems.example.org/accounts/verify-email/" in mail.outbox[0].body
+
+
+def test_a_host_outside_allowed_hosts_gets_400_and_no_mail(
+    anonymous_api, settings, db, django_capture_on_commit_callbacks
+):
+    settings.ALLOWED_HOSTS = ["stemworks.example"]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = anonymous_api.post(URL, GOOD, HTTP_HOST="evil.example:8011")
+
+    assert response.status_code == 400
+    assert mail.outbox == []

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from webapp.accounts import selectors, services
+from webapp.accounts.links import site_url
 from webapp.accounts.serializers import (
     ApiTokenCreatedOutputSerializer,
     ApiTokenInputSerializer,
@@ -47,7 +48,7 @@ class SignupApi(APIView):
     def post(self, request: Request) -> Response:
         data = _valid(SignupInputSerializer, request)
         try:
-            user = services.user_signup(**data)
+            user = services.user_signup(**data, site_url=site_url(request))
         except services.SignupRefused as exc:
             raise ValidationError(exc.errors) from None
         return Response(UserOutputSerializer(user).data, status=status.HTTP_201_CREATED)
@@ -136,7 +137,8 @@ class PasswordResetApi(APIView):
         summary="E-mail a password reset link (the answer is the same for unknown addresses)",
     )
     def post(self, request: Request) -> Response:
-        services.password_reset_send(**_valid(PasswordResetInputSerializer, request))
+        data = _valid(PasswordResetInputSerializer, request)
+        services.password_reset_send(**data, site_url=site_url(request))
         return Response(status=status.HTTP_202_ACCEPTED)
 
 
@@ -185,7 +187,7 @@ class EmailVerificationSendApi(APIView):
     def post(self, request: Request) -> Response:
         if not request.user.email:
             raise ValidationError({"email": ["Your account has no e-mail address."]})
-        services.email_verification_send(user=request.user)
+        services.email_verification_send(user=request.user, site_url=site_url(request))
         return Response(status=status.HTTP_202_ACCEPTED)
 
 

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from webapp.accounts import services
+from webapp.accounts.links import site_url
 
 
 class SignupForm(forms.Form):
@@ -22,7 +23,7 @@ def signup(request: HttpRequest) -> HttpResponse:
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            user = services.user_signup(**form.cleaned_data)
+            user = services.user_signup(**form.cleaned_data, site_url=site_url(request))
         except services.SignupRefused as exc:
             for field, messages in exc.errors.items():
                 for message in messages:

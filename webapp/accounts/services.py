@@ -45,8 +45,11 @@ def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def user_signup(*, username: str, email: str, password: str):
-    """Create an account and send the e-mail verification link; SignupRefused with reasons."""
+def user_signup(*, username: str, email: str, password: str, site_url: str | None = None):
+    """Create an account and send the e-mail verification link; SignupRefused with reasons.
+
+    `site_url` is where the link points (the address the person used); SITE_URL if None.
+    """
     users = get_user_model().objects
     errors: dict[str, list[str]] = {}
     if users.filter(username__iexact=username).exists():
@@ -64,7 +67,7 @@ def user_signup(*, username: str, email: str, password: str):
         raise SignupRefused(errors)
     with transaction.atomic():
         user = users.create_user(username=username, email=email, password=password)
-        transaction.on_commit(lambda: email_verification_send(user=user))
+        transaction.on_commit(lambda: email_verification_send(user=user, site_url=site_url))
     return user
 
 
@@ -73,9 +76,10 @@ def email_verification_token(*, user) -> str:
     return signing.dumps({"user": user.pk, "email": user.email}, salt=_VERIFY_SALT)
 
 
-def email_verification_send(*, user) -> None:
-    """E-mail the user a link that verifies their address."""
-    link = settings.SITE_URL + reverse("verify-email", args=[email_verification_token(user=user)])
+def email_verification_send(*, user, site_url: str | None = None) -> None:
+    """E-mail the user a link (on `site_url`, else SITE_URL) that verifies their address."""
+    token = email_verification_token(user=user)
+    link = (site_url or settings.SITE_URL).rstrip("/") + reverse("verify-email", args=[token])
     send_mail(
         "Verify your e-mail address for Stemworks",
         f"Hello {user.username},\n\nopen this link to verify your e-mail address:\n\n{link}\n\n"
@@ -128,9 +132,12 @@ def password_change(*, user, old_password: str, new_password: str) -> None:
     _set_password(user=user, new_password=new_password)
 
 
-def password_reset_send(*, email: str) -> None:
-    """E-mail a reset link to the accounts with `email`; silent when there is none."""
-    site = urlsplit(settings.SITE_URL)
+def password_reset_send(*, email: str, site_url: str | None = None) -> None:
+    """E-mail a reset link (on `site_url`, else SITE_URL) to the accounts with `email`.
+
+    Silent when there is none, so the answer does not tell who has an account.
+    """
+    site = urlsplit(site_url or settings.SITE_URL)
     form = PasswordResetForm(data={"email": email})
     if form.is_valid():
         form.save(domain_override=site.netloc, use_https=site.scheme == "https")

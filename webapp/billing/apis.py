@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from webapp.accounts.links import site_url
 from webapp.billing import selectors, services, stripe_client
 from webapp.billing.serializers import (
     CheckoutInputSerializer,
@@ -78,7 +79,9 @@ class CheckoutApi(APIView):
         serializer.is_valid(raise_exception=True)
         try:
             payment = services.checkout_create(
-                user=request.user, pack_id=serializer.validated_data["pack"]
+                user=request.user,
+                pack_id=serializer.validated_data["pack"],
+                site_url=site_url(request),
             )
         except services.UnknownPack as exc:
             raise ValidationError({"pack": [str(exc)]}) from None

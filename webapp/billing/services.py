@@ -137,8 +137,11 @@ def credits_purchase(*, payment: Payment) -> CreditTransaction | None:
     )
 
 
-def checkout_create(*, user, pack_id: str) -> Payment:
-    """Record a payment for a credit pack and open a Stripe Checkout Session for it."""
+def checkout_create(*, user, pack_id: str, site_url: str | None = None) -> Payment:
+    """Record a payment for a credit pack and open a Stripe Checkout Session for it.
+
+    Stripe sends the buyer back to `site_url` (the address they used), else SITE_URL.
+    """
     pack = settings.STEMWORKS_CREDIT_PACKS.get(pack_id)
     if pack is None:
         choices = ", ".join(settings.STEMWORKS_CREDIT_PACKS)
@@ -153,6 +156,7 @@ def checkout_create(*, user, pack_id: str) -> Payment:
         amount=pack["price"],
         currency=settings.STEMWORKS_CURRENCY,
     )
+    back = (site_url or settings.SITE_URL).rstrip("/")
     try:
         session = stripe_client.checkout_session_create(
             payment_id=payment.id,
@@ -160,8 +164,8 @@ def checkout_create(*, user, pack_id: str) -> Payment:
             amount=payment.amount,
             currency=payment.currency,
             customer_email=user.email,
-            success_url=f"{settings.SITE_URL}/?checkout=success&payment={payment.id}",
-            cancel_url=f"{settings.SITE_URL}/?checkout=cancelled&payment={payment.id}",
+            success_url=f"{back}/?checkout=success&payment={payment.id}",
+            cancel_url=f"{back}/?checkout=cancelled&payment={payment.id}",
         )
     except stripe_client.StripeUnavailable as exc:
         log.warning("checkout for payment %s failed: %s", payment.id, exc)
