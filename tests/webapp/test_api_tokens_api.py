@@ -1,8 +1,12 @@
 """/api/v1/tokens: named API tokens a user creates, lists and revokes."""
 
+from datetime import timedelta
+
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from tests.factories import TEST_CLIENT_TOKEN
+from webapp.accounts.authentication import ApiTokenAuthentication
 from webapp.accounts.models import ApiToken
 
 URL = "/api/v1/tokens"
@@ -76,3 +80,31 @@ def test_a_token_needs_a_name(owner_api):
 def test_tokens_need_credentials(anonymous_api, db):
     assert anonymous_api.get(URL).status_code == 401
     assert anonymous_api.post(URL, {"name": "x"}).status_code == 401
+
+
+def test_a_token_used_again_within_a_minute_costs_one_query(
+    owner_api, owner, django_assert_num_queries
+):
+    key = owner_api.post(URL, {"name": "busy script"}).json()["key"]
+    auth = ApiTokenAuthentication()
+    auth.authenticate_credentials(key)  # first use: recorded
+    first_use = ApiToken.objects.get(name="busy script").last_used_at
+
+    with django_assert_num_queries(1):
+        user, _ = auth.authenticate_credentials(key)
+
+    assert user == owner
+    assert ApiToken.objects.get(name="busy script").last_used_at == first_use
+
+
+def test_a_token_used_after_a_minute_records_the_new_use(owner_api):
+    key = owner_api.post(URL, {"name": "nightly"}).json()["key"]
+    ApiToken.objects.filter(name="nightly").update(
+        last_used_at=timezone.now() - timedelta(minutes=5)
+    )
+
+    client_with(key).get("/api/v1/auth/me")
+
+    assert timezone.now() - ApiToken.objects.get(name="nightly").last_used_at < timedelta(
+        seconds=10
+    )

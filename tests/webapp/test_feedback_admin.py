@@ -3,11 +3,11 @@
 from django.test import Client
 
 from tests.factories import succeeded_job
-from webapp.feedback.services import feedback_save
+from webapp.feedback.services import feedback_replace
 
 
 def test_staff_see_feedback_with_its_summary(staff, owner):
-    feedback_save(
+    feedback_replace(
         job=succeeded_job(owner),
         user=owner,
         rating=5,

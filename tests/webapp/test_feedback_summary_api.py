@@ -1,16 +1,16 @@
 """GET /api/v1/staff/feedback: ratings per model and thumbs per stem, for staff only."""
 
 from tests.factories import succeeded_job
-from webapp.feedback.services import feedback_save
+from webapp.feedback.services import feedback_replace
 
 URL = "/api/v1/staff/feedback"
 
 
 def test_staff_see_ratings_per_model_and_thumbs_per_stem(staff_api, owner, other_user):
     unet = succeeded_job(owner)
-    feedback_save(job=unet, user=owner, rating=4, comment="nice", stems={"vocals": True})
+    feedback_replace(job=unet, user=owner, rating=4, comment="nice", stems={"vocals": True})
     other = succeeded_job(other_user)
-    feedback_save(
+    feedback_replace(
         job=other, user=other_user, rating=1, stems={"vocals": False, "accompaniment": True}
     )
 

@@ -43,7 +43,7 @@ def test_rating_again_edits_the_one_feedback(owner_api, owner):
     assert JobFeedback.objects.count() == 1
     feedback = JobFeedback.objects.get()
     assert (feedback.rating, feedback.comment) == (5, "Better on a second listen")
-    assert response.json()["stems"] == {"vocals": "down"}  # kept when not sent
+    assert response.json()["stems"] == {}  # PUT replaces all: stems not sent are cleared
 
 
 def test_sending_stems_again_replaces_the_thumbs(owner_api, owner):

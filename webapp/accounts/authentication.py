@@ -1,5 +1,7 @@
 """API authentication with named tokens: `Authorization: Token <key>`, looked up by hash."""
 
+from datetime import timedelta
+
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
@@ -7,6 +9,8 @@ from rest_framework.authentication import TokenAuthentication
 
 from webapp.accounts.models import ApiToken
 from webapp.accounts.services import hash_key
+
+LAST_USED_PRECISION = timedelta(minutes=1)
 
 
 class ApiTokenAuthentication(TokenAuthentication):
@@ -24,7 +28,10 @@ class ApiTokenAuthentication(TokenAuthentication):
         )
         if token is None or not token.user.is_active:
             raise exceptions.AuthenticationFailed("Invalid or revoked token.")
-        ApiToken.objects.filter(id=token.id).update(last_used_at=timezone.now())
+        now = timezone.now()
+        # To the minute is enough to see which tokens are in use; no write on every request.
+        if token.last_used_at is None or now - token.last_used_at > LAST_USED_PRECISION:
+            ApiToken.objects.filter(id=token.id).update(last_used_at=now)
         return token.user, token
 
 

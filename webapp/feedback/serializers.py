@@ -8,13 +8,30 @@ THUMBS = {"up": True, "down": False}
 
 
 class FeedbackInputSerializer(serializers.Serializer):
+    """PUT: the whole feedback; a part that is not sent is reset."""
+
     rating = serializers.IntegerField(min_value=1, max_value=5)
-    comment = serializers.CharField(max_length=2000, allow_blank=True, default="")
+    comment = serializers.CharField(
+        max_length=2000, allow_blank=True, default="", help_text="Empty when not sent."
+    )
     stems = serializers.DictField(
         child=serializers.ChoiceField(choices=list(THUMBS)),
-        required=False,
+        default=dict,
         help_text='A thumb per stem, e.g. {"vocals": "up", "accompaniment": "down"}; '
-        "replaces the earlier thumbs when sent.",
+        "stems not listed (all of them when not sent) have no thumb.",
+    )
+
+
+class FeedbackPatchInputSerializer(serializers.Serializer):
+    """PATCH: only the parts that are sent change."""
+
+    rating = serializers.IntegerField(min_value=1, max_value=5, required=False)
+    comment = serializers.CharField(max_length=2000, allow_blank=True, required=False)
+    stems = serializers.DictField(
+        child=serializers.ChoiceField(choices=list(THUMBS), allow_null=True),
+        required=False,
+        help_text='Thumbs to set, e.g. {"vocals": "down"}; other stems keep theirs, '
+        "and null removes a stem's thumb.",
     )
 
 
