@@ -3,6 +3,7 @@
 import re
 import time
 
+import pytest
 from django.core import mail
 
 from tests.factories import wav_upload
@@ -31,6 +32,18 @@ def test_a_new_link_uses_the_address_the_server_was_reached_at(other_api, settin
     other_api.post("/api/v1/auth/email/send", HTTP_HOST="stemworks.example:8011")
 
     assert "http://stemworks.example:8011/accounts/verify-email/" in mail.outbox[-1].body
+
+
+@pytest.mark.parametrize(
+    ("max_age", "lifetime"),
+    [(3 * 24 * 3600, "72 hours"), (3600, "1 hour"), (60, "1 minute"), (1800, "30 minutes")],
+)
+def test_the_email_says_how_long_the_link_works(other_api, settings, max_age, lifetime):
+    settings.STEMWORKS_EMAIL_VERIFY_MAX_AGE_S = max_age
+
+    other_api.post("/api/v1/auth/email/send")
+
+    assert f"It works for {lifetime}." in mail.outbox[-1].body
 
 
 def test_the_api_verifies_a_token_too(anonymous_api, other_user):

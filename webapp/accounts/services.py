@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
+from django.utils.translation import ngettext
 
 from webapp.accounts.models import ApiToken, EmailVerification
 from webapp.billing.models import CreditTransaction
@@ -76,6 +77,15 @@ def email_verification_token(*, user) -> str:
     return signing.dumps({"user": user.pk, "email": user.email}, salt=_VERIFY_SALT)
 
 
+def _lifetime_text(seconds: int) -> str:
+    """Return "1 hour", "72 hours" or, under an hour, "1 minute", "30 minutes"."""
+    if seconds >= 3600:
+        hours = seconds // 3600
+        return ngettext("%(n)d hour", "%(n)d hours", hours) % {"n": hours}
+    minutes = max(1, seconds // 60)
+    return ngettext("%(n)d minute", "%(n)d minutes", minutes) % {"n": minutes}
+
+
 def email_verification_send(*, user, site_url: str | None = None) -> None:
     """E-mail the user a link (on `site_url`, else SITE_URL) that verifies their address."""
     token = email_verification_token(user=user)
@@ -83,7 +93,7 @@ def email_verification_send(*, user, site_url: str | None = None) -> None:
     send_mail(
         "Verify your e-mail address for Stemworks",
         f"Hello {user.username},\n\nopen this link to verify your e-mail address:\n\n{link}\n\n"
-        f"It works for {settings.STEMWORKS_EMAIL_VERIFY_MAX_AGE_S // 3600} hours.",
+        f"It works for {_lifetime_text(settings.STEMWORKS_EMAIL_VERIFY_MAX_AGE_S)}.",
         None,
         [user.email],
     )
