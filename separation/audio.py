@@ -10,9 +10,10 @@ from __future__ import annotations
 import io
 import math
 import struct
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import numpy as np
 import soundfile as sf
@@ -64,7 +65,7 @@ class Audio:
 
     @property
     def duration(self) -> float:
-        return self.samples.shape[1] / self.sample_rate
+        return float(self.samples.shape[1] / self.sample_rate)
 
 
 def probe(source: AudioSource, *, max_duration: float | None = None) -> AudioInfo:
@@ -185,7 +186,7 @@ def _decode(
 
 def _read_block(f: sf.SoundFile) -> np.ndarray:
     try:
-        block = f.read(BLOCK_FRAMES, dtype="float32", always_2d=True)
+        block: np.ndarray = f.read(BLOCK_FRAMES, dtype="float32", always_2d=True)
     except sf.LibsndfileError:
         # libsndfile's own text ("Internal psf_fseek() failed") means nothing to a person.
         raise InvalidAudio(
@@ -272,7 +273,7 @@ def _declared_wav_frames(source: AudioSource) -> int | None:
             # 0 and 0xFFFFFFFF mark a stream whose length was unknown when written.
             if not block_align or size in (0, 0xFFFFFFFF):
                 return None
-            return size // block_align
+            return int(size // block_align)
         pos += 8 + size + (size & 1)
     return None
 
@@ -298,6 +299,144 @@ def resample(samples: np.ndarray, from_rate: int, to_rate: int) -> np.ndarray:
     return np.ascontiguousarray(out.T, dtype=np.float32)
 
 
+def fit_gain(peak: float) -> float:
+    """Return the gain that brings a signal peaking at `peak` just under full scale (or 1).
+
+    Integer and lossy formats would clip a stem that peaks above 1.0; applying one common
+    gain to all stems of a song (as `rescale_to_fit` does) keeps their balance.
+    """
+    return 0.999 / peak if peak > 1.0 else 1.0
+
+
+class AudioWriter:
+    """Encode (channels, n) float32 audio into one WAV, FLAC or MP3 file, block by block.
+
+    Memory stays at one block whatever the length: libsndfile and LAME both encode as the
+    blocks come. `gain` scales every sample (to fit loud stems under full scale) and with
+    `out_rate` the audio is resampled on the way by a streaming soxr resampler. MP3 cannot
+    store every rate: other rates are resampled to 44.1 kHz. `peak` is the largest
+    magnitude written before clipping, so a first pass can tell the gain for a second.
+    """
+
+    def __init__(
+        self,
+        target: str | Path | BinaryIO,
+        sample_rate: int,
+        fmt: str = "wav",
+        *,
+        channels: int = 2,
+        wav_depth: str = "16",
+        mp3_bitrate: int = 320,
+        gain: float = 1.0,
+        out_rate: int | None = None,
+    ) -> None:
+        rate = out_rate or sample_rate
+        if fmt == "mp3" and rate not in MP3_RATES:
+            rate = SAMPLE_RATE
+        self.sample_rate = rate
+        self.channels = channels
+        self.gain = gain
+        self.peak = 0.0
+        self.frames = 0
+        self._resampler = (
+            None
+            if rate == sample_rate
+            else soxr.ResampleStream(sample_rate, rate, channels, dtype="float32", quality="HQ")
+        )
+        self._clip = True
+        self._sound: sf.SoundFile | None = None
+        self._mp3: Any = None
+        self._out: BinaryIO | None = None
+        self._owned = False
+        if fmt == "mp3":
+            self._open_mp3(target, mp3_bitrate)
+        else:
+            subtype = _lossless_subtype(fmt, wav_depth)
+            self._clip = subtype != "FLOAT"
+            self._sound = sf.SoundFile(
+                target, "w", rate, channels, subtype=subtype, format=fmt.upper()
+            )
+
+    def _open_mp3(self, target: str | Path | BinaryIO, bitrate: int) -> None:
+        import lameenc
+
+        if isinstance(target, str | Path):
+            self._out, self._owned = open(target, "wb"), True  # noqa: SIM115
+        else:
+            self._out = target
+        self._mp3 = lameenc.Encoder()
+        self._mp3.set_bit_rate(bitrate)
+        self._mp3.set_in_sample_rate(self.sample_rate)
+        self._mp3.set_channels(self.channels)
+        self._mp3.set_quality(2)
+
+    def write(self, samples: np.ndarray) -> None:
+        """Encode (channels, n) float32 samples, a block at a time."""
+        for start in range(0, samples.shape[1], BLOCK_FRAMES):
+            block = np.ascontiguousarray(samples[:, start : start + BLOCK_FRAMES].T)
+            if self._resampler is not None:
+                block = self._resampler.resample_chunk(block, last=False)
+            self._encode(block)
+
+    def close(self) -> None:
+        """Flush the resampler and the encoder and finish the file."""
+        if self._resampler is not None:
+            empty = np.zeros((0, self.channels), dtype=np.float32)
+            self._encode(self._resampler.resample_chunk(empty, last=True))
+            self._resampler = None
+        if self._sound is not None:
+            self._sound.close()
+        if self._mp3 is not None and self._out is not None:
+            self._out.write(bytes(self._mp3.flush()))
+            self._mp3 = None
+            if self._owned:
+                self._out.close()
+
+    def __enter__(self) -> AudioWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _encode(self, frames: np.ndarray) -> None:
+        """Write (n, channels) float32 frames: gain, peak, clip, encode."""
+        if frames.shape[0] == 0:
+            return
+        if self.gain != 1.0:
+            frames = frames * np.float32(self.gain)
+        self.peak = max(self.peak, float(np.abs(frames).max()))
+        self.frames += frames.shape[0]
+        if self._mp3 is not None and self._out is not None:
+            pcm = np.clip(frames, -1.0, 1.0 - 1 / 32768) * 32768
+            self._out.write(bytes(self._mp3.encode(pcm.astype(np.int16).tobytes())))
+            return
+        if self._clip:
+            frames = np.clip(frames, -1.0, 1.0)
+        assert self._sound is not None
+        self._sound.write(frames)
+
+
+def _lossless_subtype(fmt: str, wav_depth: str) -> str:
+    if fmt == "wav":
+        if wav_depth not in WAV_DEPTHS:
+            raise InvalidOptions(f"WAV depth must be one of {', '.join(WAV_DEPTHS)}.")
+        return WAV_DEPTHS[wav_depth]
+    if fmt == "flac":
+        return "PCM_24" if wav_depth in ("24", "float") else "PCM_16"
+    raise InvalidOptions(f"Unknown output format {fmt!r}; use {', '.join(OUTPUT_FORMATS)}.")
+
+
+def read_blocks(source: AudioSource) -> Iterator[np.ndarray]:
+    """Yield a stored file's audio as (channels, n) float32 blocks, never the whole of it."""
+    with _open(source) as f:
+        while True:
+            block = f.read(BLOCK_FRAMES, dtype="float32", always_2d=True)
+            if block.shape[0]:
+                yield block.T
+            if block.shape[0] < BLOCK_FRAMES:
+                return
+
+
 def encode_audio(
     samples: np.ndarray,
     sample_rate: int,
@@ -307,10 +446,8 @@ def encode_audio(
     mp3_bitrate: int = 320,
 ) -> bytes:
     """Encode (channels, n) float32 audio as WAV, FLAC or MP3 and return the bytes."""
-    if fmt == "mp3":
-        return _encode_mp3(samples, sample_rate, mp3_bitrate)
     buffer = io.BytesIO()
-    write_audio(buffer, samples, sample_rate, fmt, wav_depth=wav_depth)
+    write_audio(buffer, samples, sample_rate, fmt, wav_depth=wav_depth, mp3_bitrate=mp3_bitrate)
     return buffer.getvalue()
 
 
@@ -324,34 +461,12 @@ def write_audio(
     mp3_bitrate: int = 320,
 ) -> None:
     """Write (channels, n) float32 audio to a path or binary file in `fmt`."""
-    if fmt == "mp3":
-        data = _encode_mp3(samples, sample_rate, mp3_bitrate)
-        if isinstance(target, str | Path):
-            Path(target).write_bytes(data)
-        else:
-            target.write(data)
-        return
-    if fmt == "wav":
-        if wav_depth not in WAV_DEPTHS:
-            raise InvalidOptions(f"WAV depth must be one of {', '.join(WAV_DEPTHS)}.")
-        subtype = WAV_DEPTHS[wav_depth]
-    elif fmt == "flac":
-        subtype = "PCM_24" if wav_depth in ("24", "float") else "PCM_16"
-    else:
-        raise InvalidOptions(f"Unknown output format {fmt!r}; use {', '.join(OUTPUT_FORMATS)}.")
-    sf.write(target, samples.T, sample_rate, subtype=subtype, format=fmt.upper())
-
-
-def _encode_mp3(samples: np.ndarray, sample_rate: int, bitrate: int) -> bytes:
-    import lameenc
-
-    if sample_rate not in MP3_RATES:
-        samples, sample_rate = resample(samples, sample_rate, SAMPLE_RATE), SAMPLE_RATE
-    pcm = np.clip(samples.T, -1.0, 1.0 - 1 / 32768)
-    pcm = np.ascontiguousarray((pcm * 32768).astype(np.int16))
-    encoder = lameenc.Encoder()
-    encoder.set_bit_rate(bitrate)
-    encoder.set_in_sample_rate(sample_rate)
-    encoder.set_channels(pcm.shape[1])
-    encoder.set_quality(2)
-    return bytes(encoder.encode(pcm.tobytes()) + encoder.flush())
+    with AudioWriter(
+        target,
+        sample_rate,
+        fmt,
+        channels=samples.shape[0],
+        wav_depth=wav_depth,
+        mp3_bitrate=mp3_bitrate,
+    ) as writer:
+        writer.write(samples)

@@ -10,7 +10,9 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from webapp.jobs.models import Job, Kind, Status, Stem
+from separation import audio
+from webapp.jobs.models import Job, Kind, Status, Stem, StemFile
+from webapp.jobs.stem_files import STEM_FORMATS
 
 RATE = 44100
 # The name of the API token behind the owner_api, other_api and staff_api clients.
@@ -81,23 +83,57 @@ class RunningJobFactory(JobFactory):
     attempts = 1
 
 
+def stem_file_bytes(fmt: str, seconds: float = 1.0, *, rate: int = RATE) -> bytes:
+    """Return a tone stored as the worker stores the stem copy `fmt` (16-bit for WAV)."""
+    stored = STEM_FORMATS[fmt]
+    if stored.codec == "wav":
+        return wav_bytes(seconds, rate=rate)
+    samples = tone(seconds, rate=rate)
+    return audio.encode_audio(
+        samples, rate, stored.codec, wav_depth="24", mp3_bitrate=stored.mp3_bitrate
+    )
+
+
 class StemFactory(factory.django.DjangoModelFactory):
+    """A stem stored in `formats` (default: only WAV, as jobs stored before every format)."""
+
     class Meta:
         model = Stem
+        skip_postgeneration_save = True
 
     job = factory.SubFactory(JobFactory, status=Status.SUCCEEDED)
     name = "vocals"
-    format = "wav"
     duration = 1.0
-    file = factory.LazyAttribute(lambda s: ContentFile(wav_bytes(s.duration), name=f"{s.name}.wav"))
-    size = factory.LazyAttribute(lambda s: s.file.size)
+
+    @factory.post_generation
+    def formats(stem, create, extracted, **kwargs):
+        for fmt in ("wav",) if extracted is None else extracted:
+            StemFileFactory(stem=stem, format=fmt)
 
 
-def succeeded_job(owner, *, names=("vocals", "accompaniment"), seconds: float = 1.0) -> Job:
-    """Return a finished job of `owner` with a stored WAV stem per name."""
+class StemFileFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = StemFile
+
+    stem = factory.SubFactory(StemFactory, formats=())
+    format = "wav"
+    sample_rate = RATE
+    file = factory.LazyAttribute(
+        lambda f: ContentFile(
+            stem_file_bytes(f.format, f.stem.duration),
+            name=STEM_FORMATS[f.format].filename(f.stem.name),
+        )
+    )
+    size = factory.LazyAttribute(lambda f: f.file.size)
+
+
+def succeeded_job(
+    owner, *, names=("vocals", "accompaniment"), seconds: float = 1.0, formats=("wav",)
+) -> Job:
+    """Return a finished job of `owner` with each stem stored in `formats`."""
     job = JobFactory(owner=owner, status=Status.SUCCEEDED, finished_at=timezone.now())
     for name in names:
-        StemFactory(job=job, name=name, duration=seconds)
+        StemFactory(job=job, name=name, duration=seconds, formats=formats)
     return job
 
 

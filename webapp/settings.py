@@ -130,6 +130,8 @@ STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 MEDIA_ROOT = Path(envstr("STEMWORKS_MEDIA_ROOT", str(VAR_DIR / "media")))
 S3_BUCKET = envstr("STEMWORKS_S3_BUCKET")
+# On S3, downloads answer 302 to a signed URL that works this long (S3 then serves ranges).
+STEMWORKS_SIGNED_URL_SECONDS = envint("STEMWORKS_SIGNED_URL_SECONDS", 300, minimum=1)
 if S3_BUCKET:
     _files = {
         "BACKEND": "storages.backends.s3.S3Storage",
@@ -142,6 +144,7 @@ if S3_BUCKET:
             # Stems are private: no public ACL, and any URL the storage makes is signed.
             "default_acl": "private",
             "querystring_auth": True,
+            "querystring_expire": STEMWORKS_SIGNED_URL_SECONDS,
             "file_overwrite": False,
         },
     }

@@ -55,7 +55,8 @@ def test_it_returns_401_without_credentials(anonymous_api, owner):
 
 def test_delete_removes_the_job_and_its_files(owner_api, owner, django_capture_on_commit_callbacks):
     job = succeeded_job(owner)
-    paths = [job.input_file.name, *(stem.file.name for stem in job.stems.all())]
+    stored = [row.file.name for stem in job.stems.all() for row in stem.files.all()]
+    paths = [job.input_file.name, *stored]
     assert all(default_storage.exists(p) for p in paths)
 
     with django_capture_on_commit_callbacks(execute=True):

@@ -81,18 +81,6 @@ def test_progress_is_clamped_and_moves_the_heartbeat(owner):
     assert timezone.now() - job.heartbeat_at < timedelta(seconds=5)
 
 
-def test_succeeding_a_cancelled_job_keeps_no_stems_or_files(owner, media_root):
-    job = JobFactory(owner=owner, status=Status.CANCELLED)
-    stem = lifecycle.StemData(name="vocals", content=b"RIFF....", format="wav", duration=1.0)
-
-    assert lifecycle.job_succeed(job_id=job.id, stems=[stem]) is False
-
-    assert job.stems.count() == 0
-    assert not (media_root / f"jobs/{job.id}/stems").exists() or not any(
-        (media_root / f"jobs/{job.id}/stems").iterdir()
-    )
-
-
 def test_failing_records_the_reason_and_the_time(owner):
     job = RunningJobFactory(owner=owner)
 

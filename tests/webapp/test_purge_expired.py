@@ -12,9 +12,10 @@ from webapp.jobs.models import Job, Stem
 
 def test_it_deletes_files_of_jobs_older_than_the_retention(owner, settings):
     settings.STEMWORKS_RETENTION_DAYS = 7
-    old = succeeded_job(owner)
+    old = succeeded_job(owner, formats=("wav", "flac", "mp3", "listen"))
     Job.objects.filter(id=old.id).update(finished_at=timezone.now() - timedelta(days=8))
-    paths = [old.input_file.name, *(s.file.name for s in old.stems.all())]
+    stored = [row.file.name for s in old.stems.all() for row in s.files.all()]
+    paths = [old.input_file.name, *stored]
 
     assert housekeeping.jobs_purge_expired() == 1
 

@@ -6,7 +6,14 @@ from webapp.jobs.models import Job, Stem
 class StemInline(admin.TabularInline):
     model = Stem
     extra = 0
-    readonly_fields = ["name", "file", "format", "size", "duration"]
+    fields = readonly_fields = ["name", "duration", "sample_rate", "stored"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("files")
+
+    @admin.display(description="stored as")
+    def stored(self, stem: Stem) -> str:
+        return ", ".join(f"{f.format} ({f.size} bytes)" for f in stem.files.all())
 
 
 @admin.register(Job)

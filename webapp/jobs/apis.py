@@ -4,7 +4,6 @@ from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
-from rest_framework.exceptions import ValidationError
 from rest_framework.generics import ListAPIView
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -13,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from separation import audio
+from webapp import storage
 from webapp.errors import Conflict
 from webapp.jobs import responses, selectors, services, stem_files
 from webapp.jobs.serializers import (
@@ -71,6 +71,7 @@ class JobListCreateApi(ListAPIView):
             target=data["target"],
             kind=data["kind"],
             preview_start=data.get("preview_start"),
+            sample_rate=data["sample_rate"],
         )
         body = JobOutputSerializer(job, context={"request": request}).data
         return Response(body, status=status.HTTP_201_CREATED)
@@ -107,48 +108,61 @@ class JobCancelApi(APIView):
         return Response(JobOutputSerializer(job, context={"request": request}).data)
 
 
+FORMAT_PARAMETER = OpenApiParameter(
+    "format",
+    str,
+    enum=list(stem_files.STEM_FORMATS),
+    default=stem_files.DEFAULT_FORMAT,
+    description="wav (float), flac (24-bit), mp3 (320 kb/s) or listen (128 kb/s MP3, 44.1 kHz).",
+)
+STORED_FILE = {
+    **AUDIO_RESPONSE,
+    206: OpenApiTypes.BINARY,
+    302: None,
+    400: OpenApiTypes.OBJECT,
+    416: None,
+    **NO_STEMS,
+}
+
+
 class StemDownloadApi(APIView):
     @extend_schema(
-        parameters=[
-            OpenApiParameter("format", str, enum=list(audio.OUTPUT_FORMATS), default="wav")
-        ],
-        responses={
-            **AUDIO_RESPONSE,
-            206: OpenApiTypes.BINARY,
-            400: OpenApiTypes.OBJECT,
-            416: None,
-            **NO_STEMS,
-        },
-        summary="Stream one stem (supports HTTP Range); 409 while the job has no stems",
+        parameters=[FORMAT_PARAMETER],
+        responses=STORED_FILE,
+        summary="One stem as stored, in any format: streamed with HTTP Range, or (on S3) a "
+        "302 to a signed URL; 409 while the job has no stems",
     )
     def get(self, request: Request, job_id, name: str) -> HttpResponse:
         stem = selectors.stem_for_user(user=request.user, job_id=job_id, name=name)
-        fmt = request.query_params.get("format", stem.format)
-        if fmt not in audio.OUTPUT_FORMATS:
-            formats = ", ".join(audio.OUTPUT_FORMATS)
-            raise ValidationError({"format": [f"Choose one of: {formats}."]})
-        path = stem_files.stem_file_name(stem=stem, fmt=fmt)
-        storage = stem.file.storage
-        return responses.ranged_response(
+        fmt = stem_files.stem_format(request.query_params.get("format", stem_files.DEFAULT_FORMAT))
+        row = stem_files.stem_file(stem=stem, fmt=fmt.key)
+        return responses.stored_file_response(
             request,
-            storage.open(path, "rb"),
-            size=storage.size(path),
-            content_type=audio.CONTENT_TYPES[fmt],
-            filename=f"{name}.{fmt}",
+            row.file.name,
+            size=row.size,
+            content_type=fmt.content_type,
+            filename=fmt.filename(name),
         )
 
 
 class JobZipApi(APIView):
     @extend_schema(
-        responses={(200, "application/zip"): OpenApiTypes.BINARY, **NO_STEMS},
-        summary="All stems in one zip",
+        parameters=[FORMAT_PARAMETER],
+        responses={
+            (200, "application/zip"): OpenApiTypes.BINARY,
+            400: OpenApiTypes.OBJECT,
+            **NO_STEMS,
+        },
+        summary="All stems in one zip, in one format; streamed as it is written",
     )
     def get(self, request: Request, job_id) -> HttpResponse:
         job = selectors.finished_job_for_user(user=request.user, job_id=job_id)
-        members = (
-            (f"{s.name}.{s.format}", s.file.storage.open(s.file.name, "rb"))
-            for s in job.stems.all()
-        )
+        fmt = stem_files.stem_format(request.query_params.get("format", stem_files.DEFAULT_FORMAT))
+        rows = [(stem, stem_files.stem_file(stem=stem, fmt=fmt.key)) for stem in job.stems.all()]
+        members = [
+            (fmt.filename(stem.name), row.size, storage.stored_chunks(row.file.name))
+            for stem, row in rows
+        ]
         return responses.zip_response(members, filename=f"stems-{job.id}.zip")
 
 
@@ -159,10 +173,10 @@ class JobResultJsonApi(APIView):
     )
     def get(self, request: Request, job_id) -> HttpResponse:
         job = selectors.finished_job_for_user(user=request.user, job_id=job_id)
-        members = []
-        for stem in job.stems.all():
-            name = stem_files.stem_file_name(stem=stem, fmt="wav")
-            members.append((stem.name, stem.file.storage.open(name, "rb")))
+        members = [
+            (stem.name, storage.stored_chunks(stem_files.stem_file(stem=stem, fmt="wav").file.name))
+            for stem in job.stems.all()
+        ]
         return responses.result_json_response(members)
 
 

@@ -43,3 +43,13 @@ class PreviewLimitReached(ApplicationError):
 
     def headers(self) -> dict[str, str]:
         return {"Retry-After": str(self.retry_after)}
+
+
+class UnknownFormat(ApplicationError):
+    """The asked audio format is not one we store."""
+
+    field = "format"
+
+
+class FormatNotStored(Conflict):
+    """The stem has no copy in the asked format (a job stored before every format was made)."""

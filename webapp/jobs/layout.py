@@ -17,12 +17,16 @@ def input_name(job_id: object, filename: str) -> str:
 
 
 def stems_folder(job_id: object) -> str:
+    """Return the folder holding a job's stems, every format of each."""
     return f"{job_folder(job_id)}/stems"
 
 
-def stem_name(job_id: object, stem: str, fmt: str) -> str:
-    """Return the name of one stem in one format, e.g. `jobs/<id>/stems/vocals.flac`."""
-    return f"{stems_folder(job_id)}/{stem}.{fmt}"
+def stem_name(job_id: object, stem: str, suffix: str) -> str:
+    """Return the name of one stored copy of a stem, e.g. `jobs/<id>/stems/vocals.flac`.
+
+    `suffix` is the copy's file ending: `flac`, or `listen.mp3` for the listening copy.
+    """
+    return f"{stems_folder(job_id)}/{stem}.{suffix}"
 
 
 def delete_tree(path: str) -> int:

@@ -5,29 +5,40 @@ says whether this caller won, so two workers never run one job and a re-delivere
 for a finished job does nothing.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from django.conf import settings
-from django.core.files.base import ContentFile
+from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from webapp.billing.services import credits_refund
-from webapp.jobs import layout
-from webapp.jobs.models import Job, Status, Stem
+from webapp.jobs import layout, stem_files
+from webapp.jobs.models import Job, Status, Stem, StemFile
+
+
+@dataclass(frozen=True)
+class EncodedFile:
+    """One copy of a stem the worker encoded to a local file, to be copied into storage."""
+
+    format: str
+    path: Path
+    sample_rate: int
 
 
 @dataclass(frozen=True)
 class StemData:
-    """An encoded stem the worker hands over for storing."""
+    """A stem the worker encoded in every format, handed over for storing."""
 
     name: str
-    content: bytes
-    format: str
     duration: float
+    sample_rate: int
+    files: tuple[EncodedFile, ...]
 
 
 def job_claim(*, job_id: object, task_id: str = "", now: datetime | None = None) -> Job | None:
@@ -70,39 +81,60 @@ def job_record_preview_start(*, job_id: object, start: float) -> None:
     Job.objects.filter(id=job_id, preview_start__isnull=True).update(preview_start=start)
 
 
-def job_succeed(*, job_id: object, stems: list[StemData]) -> bool:
-    """Store the stems of a running job and mark it succeeded; False (keeping nothing) if not."""
-    saved: list[tuple[StemData, str]] = []
+def job_succeed(*, job_id: object, stems: Iterable[StemData]) -> bool:
+    """Store the stems of a running job and mark it succeeded; False (keeping nothing) if not.
+
+    Stems are stored one at a time as `stems` yields them (a generator may encode each one
+    only when asked), each file streamed from its local path; rows are made only if the job
+    is still running at the end. Whatever was stored goes again on any error or refusal.
+    """
+    stored: list[str] = []
+    rows: list[tuple[StemData, list[tuple[EncodedFile, str, int]]]] = []
     try:
         for stem in stems:
-            path = layout.stem_name(job_id, stem.name, stem.format)
-            saved.append((stem, default_storage.save(path, ContentFile(stem.content))))
+            files = []
+            for encoded in stem.files:
+                name = _store(job_id, stem.name, encoded)
+                stored.append(name)
+                files.append((encoded, name, encoded.path.stat().st_size))
+            rows.append((stem, files))
         with transaction.atomic():
             updated = Job.objects.filter(id=job_id, status=Status.RUNNING).update(
                 status=Status.SUCCEEDED, progress=100, stage="done", finished_at=timezone.now()
             )
             if updated == 1:
-                Stem.objects.bulk_create(
-                    Stem(
-                        job_id=job_id,
-                        name=stem.name,
-                        file=name,
-                        format=stem.format,
-                        size=len(stem.content),
-                        duration=stem.duration,
-                    )
-                    for stem, name in saved
-                )
+                _create_rows(job_id, rows)
                 return True
     except BaseException:
-        _delete_files(name for _, name in saved)
+        _delete_files(stored)
         raise
     # The job was cancelled or deleted while it ran: keep nothing of it.
-    _delete_files(name for _, name in saved)
+    _delete_files(stored)
     return False
 
 
-def _delete_files(names) -> None:
+def _store(job_id: object, stem: str, encoded: EncodedFile) -> str:
+    """Copy one encoded file into storage in blocks (never whole in memory); return its name."""
+    suffix = stem_files.stem_format(encoded.format).suffix
+    with encoded.path.open("rb") as local:
+        return default_storage.save(layout.stem_name(job_id, stem, suffix), File(local))
+
+
+def _create_rows(job_id: object, rows: list) -> None:
+    made = Stem.objects.bulk_create(
+        Stem(job_id=job_id, name=stem.name, duration=stem.duration, sample_rate=stem.sample_rate)
+        for stem, _ in rows
+    )
+    StemFile.objects.bulk_create(
+        StemFile(
+            stem=row, format=encoded.format, file=name, size=size, sample_rate=encoded.sample_rate
+        )
+        for row, (_, files) in zip(made, rows, strict=True)
+        for encoded, name, size in files
+    )
+
+
+def _delete_files(names: Iterable[str]) -> None:
     for name in names:
         default_storage.delete(name)
 

@@ -5,6 +5,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 
+from separation.audio import SAMPLE_RATE
 from webapp.jobs import layout
 
 
@@ -26,12 +27,24 @@ class Kind(models.TextChoices):
     FULL = "full"
 
 
+class SampleRate(models.TextChoices):
+    """The rate of a job's stems: 44.1 kHz (what the models work at), or the input's own."""
+
+    DEFAULT = str(SAMPLE_RATE), "44.1 kHz"
+    INPUT = "input", "the input's rate"
+
+
 def input_path(job: "Job", filename: str) -> str:
     return layout.input_name(job.id, filename)
 
 
 def stem_path(stem: "Stem", filename: str) -> str:
+    # Named by migrations 0001 to 0004, from when a stem held its one WAV file itself.
     return f"{layout.stems_folder(stem.job_id)}/{filename}"
+
+
+def stem_file_path(stem_file: "StemFile", filename: str) -> str:
+    return f"{layout.stems_folder(stem_file.stem.job_id)}/{filename}"
 
 
 class Job(models.Model):
@@ -53,6 +66,9 @@ class Job(models.Model):
     model = models.CharField(max_length=40)
     target = models.CharField(max_length=40, default="all")
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.FULL)
+    sample_rate = models.CharField(
+        max_length=10, choices=SampleRate.choices, default=SampleRate.DEFAULT
+    )
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
     progress = models.PositiveSmallIntegerField(default=0)
     stage = models.CharField(max_length=100, blank=True)
@@ -82,12 +98,14 @@ class Job(models.Model):
 
 
 class Stem(models.Model):
+    """One separated part of a job's song; its encoded copies are its `files`."""
+
     job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="stems")
     name = models.CharField(max_length=40)
-    file = models.FileField(upload_to=stem_path, max_length=300)
-    format = models.CharField(max_length=10, default="wav")
-    size = models.BigIntegerField(help_text="Bytes.")
     duration = models.FloatField(help_text="Seconds.")
+    sample_rate = models.PositiveIntegerField(
+        default=SAMPLE_RATE, help_text="Hz of the WAV and FLAC copies."
+    )
 
     class Meta:
         ordering = ["id"]
@@ -95,6 +113,25 @@ class Stem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} of {self.job_id}"
+
+
+class StemFile(models.Model):
+    """A stem encoded once by the worker in one format (wav, flac, mp3, listen), as stored."""
+
+    stem = models.ForeignKey(Stem, on_delete=models.CASCADE, related_name="files")
+    format = models.CharField(max_length=10)
+    file = models.FileField(upload_to=stem_file_path, max_length=300)
+    size = models.BigIntegerField(help_text="Bytes.")
+    sample_rate = models.PositiveIntegerField(default=SAMPLE_RATE, help_text="Hz.")
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["stem", "format"], name="one_file_per_stem_format")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stem} as {self.format}"
 
 
 class PreviewUse(models.Model):

@@ -1,15 +1,20 @@
-"""HTTP responses for audio: byte ranges for players, a zip of stems, the result.json contract."""
+"""HTTP responses for stored audio: byte ranges or a signed redirect, a streamed zip, result.json.
+
+They send stored bytes as they are: no audio is decoded or encoded in a web process.
+"""
 
 import base64
 import re
-import tempfile
-import zipfile
 from collections.abc import Iterable, Iterator
 from typing import BinaryIO
 
-from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.core.files.storage import default_storage
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from zipstream import ZIP_STORED, ZipStream
 
-CHUNK = 64 * 1024
+from webapp import storage
+
+CHUNK = storage.CHUNK
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 
@@ -72,38 +77,63 @@ def ranged_response(
     return response
 
 
-def zip_response(members: Iterable[tuple[str, BinaryIO]], *, filename: str) -> FileResponse:
-    """Return a zip of (name, file) members, spooled to disk when large."""
-    # The response closes the spool once it is sent.
-    spool = tempfile.SpooledTemporaryFile(max_size=32 * 1024 * 1024)  # noqa: SIM115
-    # Audio barely compresses: store, and spend no CPU on deflate.
-    with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_STORED) as archive:
-        for name, fileobj in members:
-            with fileobj, archive.open(name, "w", force_zip64=True) as out:
-                while chunk := fileobj.read(CHUNK):
-                    out.write(chunk)
-    spool.seek(0)
-    return FileResponse(
-        spool, as_attachment=True, filename=filename, content_type="application/zip"
+def stored_file_response(
+    request: HttpRequest, name: str, *, size: int, content_type: str, filename: str
+) -> HttpResponse:
+    """Serve a stored file: a redirect to a signed URL on S3, else streamed with Range."""
+    url = storage.signed_url(name, filename=filename, content_type=content_type)
+    if url is not None:
+        response = HttpResponseRedirect(url)
+        # The signed URL expires within minutes: never reuse this answer.
+        response["Cache-Control"] = "private, no-store"
+        return response
+    return ranged_response(
+        request,
+        default_storage.open(name, "rb"),
+        size=size,
+        content_type=content_type,
+        filename=filename,
     )
 
 
-def _base64_chunks(fileobj: BinaryIO) -> Iterator[bytes]:
-    with fileobj:
-        # A multiple of 3 bytes encodes without padding, so the pieces join into one string.
-        while chunk := fileobj.read(3 * CHUNK):
-            yield base64.b64encode(chunk)
+def zip_response(
+    members: Iterable[tuple[str, int, Iterable[bytes]]], *, filename: str
+) -> StreamingHttpResponse:
+    """Stream a zip of (name, size, chunks) members as it is written, nothing spooled.
+
+    Audio barely compresses: members are stored, so the zip's length is known up front.
+    """
+    archive = ZipStream(compress_type=ZIP_STORED, sized=True)
+    for name, size, chunks in members:
+        archive.add(chunks, name, size=size)
+    response = StreamingHttpResponse(archive, content_type="application/zip")
+    response["Content-Length"] = str(len(archive))
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
-def _result_json(members: list[tuple[str, BinaryIO]]) -> Iterator[bytes]:
+def _base64_chunks(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    # Encode whole groups of 3 bytes, so the pieces join into one string without padding.
+    rest = b""
+    for chunk in chunks:
+        data = rest + chunk
+        cut = len(data) - len(data) % 3
+        rest = data[cut:]
+        if cut:
+            yield base64.b64encode(data[:cut])
+    if rest:
+        yield base64.b64encode(rest)
+
+
+def _result_json(members: list[tuple[str, Iterable[bytes]]]) -> Iterator[bytes]:
     yield b"{"
-    for index, (name, fileobj) in enumerate(members):
+    for index, (name, chunks) in enumerate(members):
         yield (b", " if index else b"") + b'"' + name.encode() + b'": "'
-        yield from _base64_chunks(fileobj)
+        yield from _base64_chunks(chunks)
         yield b'"'
     yield b"}"
 
 
-def result_json_response(members: list[tuple[str, BinaryIO]]) -> StreamingHttpResponse:
+def result_json_response(members: list[tuple[str, Iterable[bytes]]]) -> StreamingHttpResponse:
     """Stream {stem name: base64 of its WAV file}, the contract of the original service."""
     return StreamingHttpResponse(_result_json(members), content_type="application/json")

@@ -16,7 +16,7 @@ PREVIEW_WINDOW = timedelta(days=1)
 
 def jobs_for_user(*, user) -> QuerySet[Job]:
     """Return the user's jobs, newest first, with their stems."""
-    return Job.objects.filter(owner=user).prefetch_related("stems").order_by("-created_at")
+    return Job.objects.filter(owner=user).prefetch_related("stems__files").order_by("-created_at")
 
 
 def job_for_user(*, user, job_id: object) -> Job:
@@ -37,7 +37,8 @@ def finished_job_for_user(*, user, job_id: object) -> Job:
 def stem_for_user(*, user, job_id: object, name: str) -> Stem:
     """Return a stem of one of the user's finished jobs: 404 for an unknown job or stem name."""
     job = finished_job_for_user(user=user, job_id=job_id)
-    return get_object_or_404(Stem.objects.select_related("job"), job=job, name=name)
+    stems = Stem.objects.select_related("job").prefetch_related("files")
+    return get_object_or_404(stems, job=job, name=name)
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,13 @@
 """Small input and output serializers for the jobs API."""
 
 from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from separation import audio, catalog
 from separation.errors import InvalidOptions
-from webapp.jobs.models import Job, Kind, Stem
+from webapp.jobs import stem_files
+from webapp.jobs.models import Job, Kind, SampleRate, Stem, StemFile
 from webapp.jobs.selectors import jobs_for_user
 
 
@@ -33,6 +35,12 @@ class JobCreateInputSerializer(serializers.Serializer):
         "Default: the source job's target, else `all`.",
     )
     kind = serializers.ChoiceField(choices=Kind.choices, default=Kind.FULL)
+    sample_rate = serializers.ChoiceField(
+        choices=SampleRate.choices,
+        required=False,
+        help_text="The stems' rate: `44100` (what the models work at) or `input`, the song's own "
+        "rate. Default: the source job's, else 44100.",
+    )
 
     def validate(self, attrs: dict) -> dict:
         if ("file" in attrs) == ("source_job" in attrs):
@@ -50,6 +58,7 @@ class JobCreateInputSerializer(serializers.Serializer):
         attrs.setdefault("model", source.model if source else catalog.DEFAULT_MODEL)
         same_model = source is not None and source.model == attrs["model"]
         attrs.setdefault("target", source.target if same_model else catalog.ALL)
+        attrs.setdefault("sample_rate", source.sample_rate if source else SampleRate.DEFAULT)
         try:
             catalog.output_stems(attrs["model"], attrs["target"])
         except InvalidOptions as exc:
@@ -57,15 +66,60 @@ class JobCreateInputSerializer(serializers.Serializer):
         return attrs
 
 
+class StemFileOutputSerializer(serializers.Serializer):
+    format = serializers.CharField()
+    size = serializers.IntegerField(help_text="Bytes.")
+    sample_rate = serializers.IntegerField(help_text="Hz.")
+    url = serializers.CharField()
+
+
 class StemOutputSerializer(serializers.ModelSerializer):
+    format = serializers.SerializerMethodField(help_text="The format `url` gives: wav.")
+    size = serializers.SerializerMethodField(help_text="Bytes of the WAV file.")
     url = serializers.SerializerMethodField(help_text="Download URL; add ?format=flac or mp3.")
+    listen_url = serializers.SerializerMethodField(
+        help_text="A 128 kb/s MP3 at 44.1 kHz for players; null for jobs stored before it existed."
+    )
+    files = serializers.SerializerMethodField()
 
     class Meta:
         model = Stem
-        fields = ["name", "format", "size", "duration", "url"]
+        fields = ["name", "format", "size", "duration", "sample_rate", "url", "listen_url", "files"]
+
+    def get_format(self, stem: Stem) -> str:
+        return stem_files.DEFAULT_FORMAT
+
+    def get_size(self, stem: Stem) -> int | None:
+        row = self._stored(stem).get(stem_files.DEFAULT_FORMAT)
+        return row.size if row else None
 
     def get_url(self, stem: Stem) -> str:
         return self._absolute(reverse("jobs:stem", args=[stem.job_id, stem.name]))
+
+    def get_listen_url(self, stem: Stem) -> str | None:
+        if stem_files.LISTEN_FORMAT not in self._stored(stem):
+            return None
+        return self._format_url(stem, stem_files.LISTEN_FORMAT)
+
+    @extend_schema_field(StemFileOutputSerializer(many=True))
+    def get_files(self, stem: Stem) -> list[dict]:
+        """Every stored copy of the stem, each with its own download URL."""
+        return [
+            {
+                "format": row.format,
+                "size": row.size,
+                "sample_rate": row.sample_rate,
+                "url": self._format_url(stem, row.format),
+            }
+            for row in stem.files.all()
+        ]
+
+    def _stored(self, stem: Stem) -> dict[str, StemFile]:
+        # Prefetched with the job: no query per stem.
+        return {row.format: row for row in stem.files.all()}
+
+    def _format_url(self, stem: Stem, fmt: str) -> str:
+        return f"{self.get_url(stem)}?format={fmt}"
 
     def _absolute(self, path: str) -> str:
         request = self.context.get("request")
@@ -94,6 +148,7 @@ class JobOutputSerializer(serializers.ModelSerializer):
             "model",
             "target",
             "kind",
+            "sample_rate",
             "cost",
             "created_at",
             "queued_at",

@@ -27,7 +27,7 @@ from webapp.jobs.errors import (
     SourceGone,
 )
 from webapp.jobs.housekeeping import job_files_delete
-from webapp.jobs.models import ACTIVE, Job, Kind, PreviewUse, Status
+from webapp.jobs.models import ACTIVE, Job, Kind, PreviewUse, SampleRate, Status
 from webapp.jobs.pricing import job_cost
 from webapp.jobs.selectors import preview_allowance
 from workers import queue
@@ -42,6 +42,7 @@ def job_create(
     upload: UploadedFile | None = None,
     source: Job | None = None,
     preview_start: float | None = None,
+    sample_rate: str = SampleRate.DEFAULT,
 ) -> Job:
     """Check the options, store the upload (or reuse `source`'s), charge credits and queue a job.
 
@@ -87,6 +88,7 @@ def job_create(
                 target=target,
                 kind=kind,
                 preview_start=preview_start,
+                sample_rate=sample_rate,
                 source_job=source,
                 status=Status.QUEUED,
                 stage="queued",

@@ -1,28 +1,69 @@
-"""Which stored file serves a stem in a given format."""
+"""The copies each stem is stored as, made once by the worker, and which one serves a request.
 
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
+Web processes only look files up here; they never decode or encode audio.
+"""
+
+from dataclasses import dataclass
 
 from separation import audio
-from separation.errors import InvalidOptions
-from webapp.jobs import layout
-from webapp.jobs.models import Stem
+from webapp.jobs.errors import FormatNotStored, UnknownFormat
+from webapp.jobs.models import Stem, StemFile
 
 
-def stem_file_name(*, stem: Stem, fmt: str) -> str:
-    """Return the storage name of a stem in `fmt`, encoding (and keeping) it on first request."""
-    if fmt == stem.format:
-        return stem.file.name
-    if fmt not in audio.OUTPUT_FORMATS:
-        raise InvalidOptions(
-            f"Unknown format {fmt!r}; choose one of: {', '.join(audio.OUTPUT_FORMATS)}."
-        )
-    name = layout.stem_name(stem.job_id, stem.name, fmt)
-    if not default_storage.exists(name):
-        with stem.file.open("rb") as source:
-            decoded = audio.read_audio(source)
-        # 24-bit FLAC keeps what 16 bits would lose of a float stem.
-        content = audio.encode_audio(decoded.samples, decoded.sample_rate, fmt, wav_depth="24")
-        # Two requests may race here; the loser's copy gets another name and the winner's is used.
-        name = default_storage.save(name, ContentFile(content))
-    return name
+@dataclass(frozen=True)
+class StemFormat:
+    """One stored copy of a stem: how the worker encodes it and how it is served."""
+
+    key: str  # the `?format=` value and StemFile.format
+    codec: str  # the encoder's format: wav, flac or mp3
+    suffix: str  # the stored file's ending
+    content_type: str
+    mp3_bitrate: int = 320
+    # A fixed rate (the listening copy); None: the stem's own rate.
+    sample_rate: int | None = None
+
+    def filename(self, stem: str) -> str:
+        """Return the name a download of `stem` in this format is saved under."""
+        return f"{stem}.{self.suffix}"
+
+
+WAV = StemFormat("wav", "wav", "wav", audio.CONTENT_TYPES["wav"])
+FLAC = StemFormat("flac", "flac", "flac", audio.CONTENT_TYPES["flac"])
+MP3 = StemFormat("mp3", "mp3", "mp3", audio.CONTENT_TYPES["mp3"], mp3_bitrate=320)
+# For the multitrack player: small enough to stream every stem at once.
+LISTEN = StemFormat(
+    "listen",
+    "mp3",
+    "listen.mp3",
+    audio.CONTENT_TYPES["mp3"],
+    mp3_bitrate=128,
+    sample_rate=audio.SAMPLE_RATE,
+)
+STEM_FORMATS = {f.key: f for f in (WAV, FLAC, MP3, LISTEN)}
+DEFAULT_FORMAT = WAV.key
+LISTEN_FORMAT = LISTEN.key
+
+
+def stem_format(key: str) -> StemFormat:
+    """Return the stored format `key` names; UnknownFormat (400) for any other."""
+    try:
+        return STEM_FORMATS[key]
+    except KeyError:
+        raise UnknownFormat(f"Choose one of: {', '.join(STEM_FORMATS)}.") from None
+
+
+def stem_file(*, stem: Stem, fmt: str) -> StemFile:
+    """Return the stored copy of `stem` in `fmt`; FormatNotStored (409) when it has none."""
+    stem_format(fmt)
+    # Prefetched `files` answer without a query.
+    for row in stem.files.all():
+        if row.format == fmt:
+            return row
+    raise FormatNotStored(
+        f"The stem {stem.name} has no {fmt} copy: the job was separated before stems were "
+        f"stored in every format. Download it as {_stored_list(stem)}, or run the job again."
+    )
+
+
+def _stored_list(stem: Stem) -> str:
+    return " or ".join(row.format for row in stem.files.all()) or "nothing"

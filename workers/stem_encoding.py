@@ -1,0 +1,117 @@
+"""Encode a job's stems into every stored format, holding no more than a block of audio.
+
+Two passes, both streamed through local files:
+1. each stem, as the engine hands it over (whole today, block by block from a streaming
+   engine later), goes to a float WAV "master" at the output rate, which keeps peaks
+   above full scale; the job's peak is tracked on the way;
+2. each master is read back in blocks and encoded into the other formats at once. Integer
+   and lossy copies take one common gain when the job's peak exceeds full scale, so none
+   clips and the stems keep their balance (the float WAV stays exact).
+"""
+
+import contextlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from separation import audio
+from webapp.jobs.lifecycle import EncodedFile, StemData
+from webapp.jobs.stem_files import STEM_FORMATS, WAV, StemFormat
+
+
+@dataclass
+class _Master:
+    name: str
+    path: Path
+    frames: int = 0
+
+
+class StemEncoder:
+    """Write stems to masters as they come, then yield each one encoded in every format."""
+
+    def __init__(
+        self, folder: Path, *, in_rate: int, out_rate: int, wav_depth: str = "float"
+    ) -> None:
+        self.folder = folder
+        self.in_rate = in_rate
+        self.out_rate = out_rate
+        self.wav_depth = wav_depth
+        self.peak = 0.0
+        self._masters: list[_Master] = []
+
+    @contextlib.contextmanager
+    def stem(self, name: str) -> Iterator[audio.AudioWriter]:
+        """Open the master of stem `name`: write (2, n) float32 blocks to it, in order."""
+        master = _Master(name, self.folder / f"{len(self._masters)}.master.wav")
+        with audio.AudioWriter(
+            master.path, self.in_rate, "wav", wav_depth="float", out_rate=self.out_rate
+        ) as writer:
+            yield writer
+        master.frames = writer.frames
+        self.peak = max(self.peak, writer.peak)
+        self._masters.append(master)
+
+    def add(self, name: str, samples: np.ndarray) -> None:
+        """Write a whole stem (from an engine that returns whole arrays)."""
+        with self.stem(name) as writer:
+            writer.write(samples)
+
+    @property
+    def gain(self) -> float:
+        """The one gain of this job's integer and lossy copies."""
+        return audio.fit_gain(self.peak)
+
+    def encoded(
+        self, *, before_each: Callable[[int, int], None] | None = None
+    ) -> Iterator[StemData]:
+        """Yield each stem encoded in every format; its files go once the caller has them.
+
+        `before_each(index, count)` runs before a stem is encoded (to report progress, and
+        to stop by raising when the job was cancelled).
+        """
+        for index, master in enumerate(self._masters):
+            if before_each is not None:
+                before_each(index, len(self._masters))
+            files = self._encode(master)
+            yield StemData(
+                name=master.name,
+                duration=master.frames / self.out_rate,
+                sample_rate=self.out_rate,
+                files=tuple(files),
+            )
+            for encoded in files:
+                encoded.path.unlink(missing_ok=True)
+
+    def _encode(self, master: _Master) -> list[EncodedFile]:
+        """Read a master once, in blocks, feeding every format's writer from it."""
+        keep_master = self.wav_depth == "float"
+        formats = [f for f in STEM_FORMATS.values() if not (keep_master and f is WAV)]
+        with contextlib.ExitStack() as stack:
+            writers = [stack.enter_context(self._writer(master, f)) for f in formats]
+            for block in audio.read_blocks(master.path):
+                for writer in writers:
+                    writer.write(block)
+        files = [
+            EncodedFile(fmt.key, self._path(master, fmt), writer.sample_rate)
+            for fmt, writer in zip(formats, writers, strict=True)
+        ]
+        if keep_master:
+            return [EncodedFile(WAV.key, master.path, self.out_rate), *files]
+        master.path.unlink()
+        return files
+
+    def _writer(self, master: _Master, fmt: StemFormat) -> audio.AudioWriter:
+        return audio.AudioWriter(
+            self._path(master, fmt),
+            self.out_rate,
+            fmt.codec,
+            wav_depth="24" if fmt.codec == "flac" else self.wav_depth,
+            mp3_bitrate=fmt.mp3_bitrate,
+            gain=self.gain,
+            out_rate=fmt.sample_rate,
+        )
+
+    def _path(self, master: _Master, fmt: StemFormat) -> Path:
+        return master.path.with_name(f"{master.path.name.split('.')[0]}.{fmt.suffix}")
