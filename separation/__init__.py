@@ -4,6 +4,10 @@ A plain library (numpy/torch, no web framework). `Separator` is loaded lazily so
 `separation.audio`, `separation.catalog` and `separation.errors` import without torch.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from separation.audio import Audio, AudioInfo, encode_audio, probe, read_audio, write_audio
 from separation.catalog import MODELS, output_stems, targets
 from separation.errors import (
@@ -13,6 +17,9 @@ from separation.errors import (
     SeparationCancelled,
     SeparationError,
 )
+
+if TYPE_CHECKING:
+    from separation.api import Separator
 
 __all__ = [
     "MODELS",
@@ -33,7 +40,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> type[Separator]:
     if name == "Separator":
         from separation.api import Separator
 

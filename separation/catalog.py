@@ -13,6 +13,7 @@ class ModelSpec:
     name: str
     stems: tuple[str, ...]
     description: str
+    knobs: tuple[str, ...]  # the `options.Options` fields its backend takes
 
 
 MODELS: dict[str, ModelSpec] = {
@@ -22,11 +23,14 @@ MODELS: dict[str, ModelSpec] = {
             "unet-2stems",
             ("vocals", "accompaniment"),
             "Spleeter-architecture U-Net with pretrained 2-stem weights: vocals / accompaniment",
+            # Its chunks are whole network segments, exact without overlap: no overlap, no segment.
+            ("half", "batch_size"),
         ),
         ModelSpec(
             "htdemucs",
             ("drums", "bass", "other", "vocals"),
             "Hybrid Transformer Demucs v4: drums / bass / other / vocals",
+            ("overlap", "segment", "half", "batch_size"),
         ),
     )
 }

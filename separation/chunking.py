@@ -12,8 +12,9 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
+from separation.backend import Progress
+
 ChunkModel = Callable[[torch.Tensor], torch.Tensor]
-Progress = Callable[[float], None]
 
 
 def triangle_weight(length: int, power: float = 1.0) -> torch.Tensor:

@@ -5,11 +5,17 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from types import TracebackType
+from typing import TYPE_CHECKING
 
 from separation import catalog
 from separation.audio import OUTPUT_FORMATS, WAV_DEPTHS, probe
+from separation.backend import Progress
 from separation.device import DEVICES
 from separation.errors import SeparationError
+
+if TYPE_CHECKING:
+    from tqdm import tqdm
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,6 +34,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--device", default="auto", choices=DEVICES)
     parser.add_argument("--threads", type=int, default=None, help="CPU threads")
     parser.add_argument("--model-dir", default=None, help="local folder with model weights")
+    knobs = parser.add_argument_group("model options (default: the model's own)")
+    knobs.add_argument("--overlap", type=float, help="fraction shared by neighbouring chunks")
+    knobs.add_argument("--segment", type=float, help="chunk length in seconds")
+    knobs.add_argument(
+        "--half", action=argparse.BooleanOptionalAction, help="fp16 autocast (CUDA only)"
+    )
+    knobs.add_argument("--batch-size", type=int, help="chunks through the model at once")
     parser.add_argument("--max-duration", type=float, default=None, help="seconds")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     return parser
@@ -41,7 +54,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         from separation.api import Separator
 
         separator = Separator(
-            args.model, device=args.device, threads=args.threads, model_dir=args.model_dir
+            args.model,
+            device=args.device,
+            threads=args.threads,
+            model_dir=args.model_dir,
+            overlap=args.overlap,
+            segment=args.segment,
+            half=args.half,
+            batch_size=args.batch_size,
         )
         with _progress_bar(args.quiet) as progress:
             paths = separator.separate_file(
@@ -68,7 +88,7 @@ class _progress_bar:
     def __init__(self, quiet: bool) -> None:
         self.bar = None if quiet else _tqdm()
 
-    def __enter__(self):
+    def __enter__(self) -> Progress | None:
         if self.bar is None:
             return None
 
@@ -79,12 +99,17 @@ class _progress_bar:
 
         return update
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
         if self.bar is not None:
             self.bar.close()
 
 
-def _tqdm():
+def _tqdm() -> tqdm[None]:
     from tqdm import tqdm
 
     return tqdm(total=100, unit="%", file=sys.stderr, bar_format="{l_bar}{bar}| {elapsed}")

@@ -6,23 +6,34 @@ Weights come from a local model folder (demucs' `repo=` layout: `<name>.yaml` na
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from fractions import Fraction
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import torch
 
-from separation.chunking import apply_chunked
-from separation.errors import ModelLoadingError
+from separation.audio import SAMPLE_RATE
+from separation.backend import Progress
+from separation.chunking import ChunkModel, apply_chunked
+from separation.errors import InvalidOptions, ModelLoadingError
 
-Progress = Callable[[float], None]
-SAMPLE_RATE = 44100
+DEFAULT_OVERLAP = 0.25
+
+# (models, per-model weight of each source, source names) of a model or a bag of them.
+Loaded = tuple[list[torch.nn.Module], list[list[float]], tuple[str, ...]]
 
 
 class HTDemucs4Stems:
-    """Drums/bass/other/vocals separation with a (bag of) HTDemucs model(s)."""
+    """Drums/bass/other/vocals separation with a (bag of) HTDemucs model(s).
 
-    sums_to_mix = False
+    `overlap` is the fraction shared by neighbouring chunks (default 0.25, as demucs);
+    `segment` the chunk length in seconds (default, and at most, what each model was
+    trained on); `batch_size` how many chunks run at once (default 4 on CUDA, else 1);
+    `half` runs the model under fp16 autocast (default off).
+    """
+
+    sums_to_mix: bool = False
 
     def __init__(
         self,
@@ -30,17 +41,19 @@ class HTDemucs4Stems:
         *,
         name: str = "htdemucs",
         model_dir: str | Path | None = None,
-        overlap: float = 0.25,
+        overlap: float | None = None,
+        segment: float | None = None,
         batch_size: int | None = None,
-        half: bool = False,
+        half: bool | None = None,
     ) -> None:
         self.device = device
-        self.overlap = overlap
+        self.overlap = DEFAULT_OVERLAP if overlap is None else overlap
         # fp16 is opt-in: demucs is trained and validated in fp32, and its quality in
         # fp16 has not been measured here (no GPU).
-        self.half = half
+        self.half = bool(half)
         self.batch_size = batch_size or (4 if device.type == "cuda" else 1)
         self.models, self.weights, self.stems = _load(name, model_dir)
+        self.segments = [_segment_samples(model, segment, name) for model in self.models]
         for model in self.models:
             model.to(device)
 
@@ -50,12 +63,13 @@ class HTDemucs4Stems:
     ) -> dict[str, np.ndarray]:
         """Separate (2, n) float32 audio into the model's sources (`mix` is left as is)."""
         total: np.ndarray | None = None
-        for index, (model, weights) in enumerate(zip(self.models, self.weights, strict=True)):
+        parts = zip(self.models, self.weights, self.segments, strict=True)
+        for index, (model, weights, segment) in enumerate(parts):
             estimate = apply_chunked(
                 self._runner(model),
                 mix,
                 sources=len(self.stems),
-                segment=int(model.segment * SAMPLE_RATE),
+                segment=segment,
                 overlap=self.overlap,
                 batch_size=self.batch_size,
                 device=self.device,
@@ -71,14 +85,30 @@ class HTDemucs4Stems:
         total /= np.asarray(self.weights, dtype=np.float32).sum(axis=0)[:, None, None]
         return {stem: total[i] for i, stem in enumerate(self.stems)}
 
-    def _runner(self, model: torch.nn.Module) -> Callable[[torch.Tensor], torch.Tensor]:
+    def _runner(self, model: torch.nn.Module) -> ChunkModel:
         def run(batch: torch.Tensor) -> torch.Tensor:
             if self.half:
                 with torch.autocast(self.device.type, dtype=torch.float16):
-                    return model(batch)
-            return model(batch)
+                    return cast(torch.Tensor, model(batch))
+            return cast(torch.Tensor, model(batch))
 
         return run
+
+
+def _segment_samples(model: torch.nn.Module, segment: float | None, name: str) -> int:
+    """Return the chunk length in samples: `segment` seconds, or what `model` was trained on.
+
+    HTDemucs' transformer was trained on chunks of one length; demucs refuses longer ones.
+    """
+    trained = Fraction(cast(Fraction, model.segment))
+    if segment is None:
+        return int(trained * SAMPLE_RATE)
+    if segment > trained:
+        raise InvalidOptions(
+            f"The segment of {segment:g} s is longer than the {float(trained):.2f} s "
+            f"demucs model {name!r} was trained on; use at most that."
+        )
+    return int(segment * SAMPLE_RATE)
 
 
 def _scaled(progress: Progress | None, index: int, count: int) -> Progress | None:
@@ -87,7 +117,7 @@ def _scaled(progress: Progress | None, index: int, count: int) -> Progress | Non
     return lambda fraction: progress((index + fraction) / count)
 
 
-def _load(name: str, model_dir: str | Path | None):
+def _load(name: str, model_dir: str | Path | None) -> Loaded:
     """Return (models, per-model source weights, stem names) for a demucs model or bag."""
     from demucs.apply import BagOfModels
     from demucs.pretrained import get_model
@@ -104,9 +134,11 @@ def _load(name: str, model_dir: str | Path | None):
         raise ModelLoadingError(f"Could not load demucs model {name!r}: {exc}") from exc
     except SystemExit as exc:  # demucs calls sys.exit on some loading errors
         raise ModelLoadingError(f"Could not load demucs model {name!r}.") from exc
-    models = list(model.models) if isinstance(model, BagOfModels) else [model]
+    models: list[torch.nn.Module] = (
+        list(model.models) if isinstance(model, BagOfModels) else [model]
+    )
     if isinstance(model, BagOfModels):
-        weights = [list(w) for w in model.weights]
+        weights = [[float(x) for x in w] for w in model.weights]
     else:
         weights = [[1.0] * len(model.sources)]
     for sub in models:

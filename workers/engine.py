@@ -6,7 +6,32 @@ import logging
 from celery.signals import worker_process_init
 from django.conf import settings
 
+from separation import catalog
+
 log = logging.getLogger(__name__)
+
+
+def model_dir(model: str) -> str | None:
+    """Return the local weights folder for `model` from the settings (None: the default).
+
+    The one place that maps settings to folders: htdemucs reads STEMWORKS_DEMUCS_REPO
+    when set, every model STEMWORKS_MODEL_DIR otherwise; the engine reads no environment.
+    """
+    if model == "htdemucs" and settings.STEMWORKS_DEMUCS_REPO:
+        return settings.STEMWORKS_DEMUCS_REPO
+    return settings.STEMWORKS_MODEL_DIR
+
+
+def model_options(model: str) -> dict[str, object]:
+    """Return the engine knobs from the settings that `model` takes (others do not apply)."""
+    configured = {
+        "overlap": settings.STEMWORKS_OVERLAP,
+        "segment": settings.STEMWORKS_SEGMENT_S,
+        "half": settings.STEMWORKS_HALF,
+        "batch_size": settings.STEMWORKS_BATCH_SIZE,
+    }
+    knobs = catalog.get_spec(model).knobs
+    return {name: value for name, value in configured.items() if name in knobs}
 
 
 @functools.cache
@@ -15,14 +40,12 @@ def get_separator(model: str):
     # Imported here so that importing workers (as the web process does) never loads torch.
     from separation.api import Separator
 
-    model_dir = settings.STEMWORKS_MODEL_DIR
-    if model == "htdemucs" and settings.STEMWORKS_DEMUCS_REPO:
-        model_dir = settings.STEMWORKS_DEMUCS_REPO
     return Separator(
         model=model,
         device=settings.STEMWORKS_DEVICE,
         threads=settings.STEMWORKS_THREADS,
-        model_dir=model_dir,
+        model_dir=model_dir(model),
+        **model_options(model),
     )
 
 

@@ -8,10 +8,10 @@ import numpy as np
 from django.conf import settings
 
 from separation import audio
+from separation.excerpt import most_energetic_start
 from webapp.jobs.lifecycle import job_record_preview_start, job_succeed
 from webapp.jobs.models import Job, Kind, SampleRate
 from workers.engine import get_separator
-from workers.excerpt import most_energetic_start
 from workers.progress import ProgressReporter, report
 from workers.stem_encoding import StemEncoder
 

@@ -1,67 +1,73 @@
-"""The command line: python -m separation INPUT -o OUTDIR [...]."""
+"""The command line: python -m separation INPUT -o OUTDIR [...].
+
+One test runs it as a real subprocess; the rest call `separation.cli.main` in-process,
+which is the same code without the cost of starting Python and torch again.
+"""
 
 import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 import soundfile as sf
+
+from separation.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
+@pytest.mark.slow  # starts a second Python that imports torch and loads the weights again
+def test_python_m_separation_writes_the_stems_with_a_progress_bar(clip_path, unet_all, tmp_path):
+    args = [str(clip_path), "-o", str(tmp_path), "--wav-depth", "float"]
+    result = subprocess.run(
         [sys.executable, "-m", "separation", *args],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=300,
     )
-
-
-def test_it_writes_vocals_and_accompaniment_wavs(song_path, tmp_path):
-    result = run_cli(str(song_path), "-o", str(tmp_path), "--quiet", "--wav-depth", "float")
-    assert result.returncode == 0, result.stderr
-    vocals, rate = sf.read(tmp_path / "vocals.wav", always_2d=True)
-    accompaniment, _ = sf.read(tmp_path / "accompaniment.wav", always_2d=True)
-    mix, mix_rate = sf.read(song_path, always_2d=True)
-    assert rate == mix_rate == 44100
-    assert vocals.shape == accompaniment.shape == mix.shape
-    assert np.abs(vocals + accompaniment - mix).max() <= 1e-4
-
-
-def test_a_target_and_a_format_give_x_and_no_x_files(song_path, tmp_path):
-    result = run_cli(
-        str(song_path), "-o", str(tmp_path), "-q", "--target", "vocals", "--format", "flac"
-    )
-    assert result.returncode == 0, result.stderr
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["no_vocals.flac", "vocals.flac"]
-    assert sf.info(tmp_path / "vocals.flac").format == "FLAC"
-
-
-def test_it_shows_a_progress_bar(song_path, tmp_path):
-    result = run_cli(str(song_path), "-o", str(tmp_path), "--format", "mp3")
     assert result.returncode == 0, result.stderr
     assert "100%" in result.stderr
-    assert (tmp_path / "vocals.mp3").stat().st_size > 10_000
+    assert result.stdout.split() == [
+        str(tmp_path / "vocals.wav"),
+        str(tmp_path / "accompaniment.wav"),
+    ]
+    for name, expected in unet_all.items():
+        written, rate = sf.read(tmp_path / f"{name}.wav", always_2d=True, dtype="float32")
+        assert rate == 44100
+        assert np.abs(written.T - expected).max() < 1e-5
 
 
-def test_bad_input_exits_non_zero_with_a_one_line_reason(tmp_path):
+def test_a_target_and_a_format_give_x_and_no_x_files(clip_path, tmp_path, capsys):
+    assert (
+        main([str(clip_path), "-o", str(tmp_path), "-q", "--target", "vocals", "--format", "flac"])
+        == 0
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["no_vocals.flac", "vocals.flac"]
+    assert sf.info(tmp_path / "vocals.flac").format == "FLAC"
+    assert capsys.readouterr().err == ""  # quiet: no progress bar
+
+
+def test_it_encodes_mp3(clip_path, tmp_path):
+    assert main([str(clip_path), "-o", str(tmp_path), "-q", "--format", "mp3"]) == 0
+    info = sf.info(tmp_path / "vocals.mp3")
+    assert info.samplerate == 44100 and info.duration == pytest.approx(3.0, abs=0.1)
+
+
+def test_bad_input_exits_non_zero_with_a_one_line_reason(tmp_path, capsys):
     bad = tmp_path / "notes.wav"
     bad.write_text("these are not samples")
-    result = run_cli(str(bad), "-o", str(tmp_path / "out"))
-    assert result.returncode == 2
-    lines = result.stderr.strip().splitlines()
+    assert main([str(bad), "-o", str(tmp_path / "out")]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 1
     assert lines[0].startswith("error: ") and "not an audio file" in lines[0]
     assert not (tmp_path / "out").exists()
 
 
-def test_a_target_the_model_lacks_is_refused(song_path, tmp_path):
-    result = run_cli(str(song_path), "-o", str(tmp_path), "--target", "drums")
-    assert result.returncode == 2
-    assert "no target 'drums'" in result.stderr
+def test_a_target_the_model_lacks_is_refused(clip_path, tmp_path, capsys):
+    assert main([str(clip_path), "-o", str(tmp_path), "--target", "drums"]) == 2
+    assert "no target 'drums'" in capsys.readouterr().err
 
 
 def test_keep_rate_writes_stems_at_the_inputs_own_rate(tmp_path):
@@ -69,42 +75,57 @@ def test_keep_rate_writes_stems_at_the_inputs_own_rate(tmp_path):
     mix = 0.3 * np.stack([np.sin(2 * np.pi * 440 * t), np.sin(2 * np.pi * 3000 * t)], axis=1)
     sf.write(tmp_path / "in48k.wav", mix, 48000, subtype="FLOAT")
     out = tmp_path / "out"
-    result = run_cli(
-        str(tmp_path / "in48k.wav"), "-o", str(out), "-q", "--keep-rate", "--wav-depth", "float"
-    )
-    assert result.returncode == 0, result.stderr
+    args = [
+        str(tmp_path / "in48k.wav"),
+        "-o",
+        str(out),
+        "-q",
+        "--keep-rate",
+        "--wav-depth",
+        "float",
+    ]
+    assert main(args) == 0
     stems = [sf.read(out / f"{name}.wav", always_2d=True) for name in ("vocals", "accompaniment")]
     assert all(rate == 48000 and len(data) == len(mix) for data, rate in stems)
     steady = slice(2400, -2400)  # away from the resampler's edges
     assert np.abs((stems[0][0] + stems[1][0] - mix)[steady]).max() < 1e-3
 
 
-def test_the_htdemucs_model_runs_from_a_local_folder(demucs_repo, song_path, tmp_path):
-    result = run_cli(
-        str(song_path),
-        "-o",
-        str(tmp_path),
-        "-q",
-        "--model",
-        "htdemucs",
-        "--model-dir",
-        str(demucs_repo),
-        "--target",
-        "drums",
-    )
-    assert result.returncode == 0, result.stderr
+def test_the_htdemucs_model_runs_from_a_local_folder_with_its_knobs(
+    demucs_repo, clip_path, tmp_path, capsys
+):
+    args = [str(clip_path), "-o", str(tmp_path), "--model", "htdemucs"]
+    args += ["--model-dir", str(demucs_repo), "--target", "drums", "--wav-depth", "float"]
+    args += ["--overlap", "0.5", "--segment", "1", "--batch-size", "6"]
+    assert main(args) == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["drums.wav", "no_drums.wav"]
+    assert "100%" in capsys.readouterr().err  # the progress bar, without -q
 
 
-def test_a_missing_model_folder_is_a_one_line_error(song_path, tmp_path):
-    result = run_cli(
-        str(song_path),
-        "-o",
-        str(tmp_path / "out"),
-        "--model",
-        "htdemucs",
-        "--model-dir",
-        str(tmp_path / "nowhere"),
-    )
-    assert result.returncode == 2
-    assert result.stderr.strip().splitlines()[-1].startswith("error: Demucs model folder")
+def test_a_missing_model_folder_is_a_one_line_error(clip_path, tmp_path, capsys):
+    args = [str(clip_path), "-o", str(tmp_path / "out"), "--model", "htdemucs"]
+    assert main([*args, "--model-dir", str(tmp_path / "nowhere")]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert lines[-1].startswith("error: Demucs model folder")
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--half"], "error: Half precision runs on CUDA only; this separator runs on cpu."),
+        (["--overlap", "0.5"], "error: Model 'unet-2stems' has no 'overlap' option"),
+        (["--segment", "0.1"], "error: Model 'unet-2stems' has no 'segment' option"),
+        (["--batch-size", "0"], "error: The batch size must be between 1 and 256, not 0."),
+    ],
+)
+def test_a_knob_that_cannot_apply_is_a_one_line_error(clip_path, tmp_path, capsys, flags, message):
+    assert main([str(clip_path), "-o", str(tmp_path / "out"), "--device", "cpu", *flags]) == 2
+    assert capsys.readouterr().err.strip().startswith(message)
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_knob_that_is_not_a_number_is_a_usage_error(clip_path, tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main([str(clip_path), "-o", str(tmp_path), "--batch-size", "two"])
+    assert exit_info.value.code == 2
+    assert "--batch-size: invalid int value: 'two'" in capsys.readouterr().err

@@ -5,6 +5,7 @@ import shutil
 import pytest
 import torch
 
+from separation.api import Separator
 from separation.errors import ModelLoadingError
 from separation.pretrained import SPLEETER_FILES, _safe_load, load_spleeter_unet, spleeter_dir
 
@@ -31,6 +32,14 @@ def test_a_weight_file_with_a_wrong_checksum_is_refused(tmp_path):
     path.write_bytes(bytes(data))
     with pytest.raises(ModelLoadingError, match="checksum"):
         load_spleeter_unet("vocals", tmp_path)
+
+
+def test_the_separator_loads_unet_weights_from_the_folder_it_is_given(tmp_path, monkeypatch):
+    # The engine reads no environment: only the folder passed in counts.
+    monkeypatch.setenv("STEMWORKS_SPLEETER_DIR", str(tmp_path / "ignored"))
+    assert Separator("unet-2stems", device="cpu").backend.stems == ("vocals", "accompaniment")
+    with pytest.raises(ModelLoadingError, match=f"{tmp_path}.* does not exist"):
+        Separator("unet-2stems", device="cpu", model_dir=tmp_path)
 
 
 def test_missing_weights_are_a_loading_error(tmp_path):

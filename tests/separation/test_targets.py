@@ -1,40 +1,49 @@
-"""Target modes: 'all' gives every stem; a stem X gives X and no_X = mix - X."""
+"""Target modes: 'all' gives every stem; a stem X gives X and no_X (everything else).
+
+A single target is checked against the `all` output of the same model on the same clip:
+X must be the model's stem X, and no_X the sum of its other stems.
+"""
 
 import numpy as np
 import pytest
+from engine_factories import CLIP_SECONDS, CLIP_START, SOURCES
 
 from separation import catalog
+from separation.audio import SAMPLE_RATE
 from separation.errors import InvalidAudio, InvalidOptions
 
 
+def test_unet_all_gives_both_stems_in_the_catalogs_order(unet_all, clip):
+    assert list(unet_all) == ["vocals", "accompaniment"]
+    assert all(stem.shape == clip.shape and stem.dtype == np.float32 for stem in unet_all.values())
+
+
 @pytest.mark.parametrize(
-    ("target", "names"),
-    [
-        ("all", ["vocals", "accompaniment"]),
-        ("vocals", ["vocals", "no_vocals"]),
-        ("accompaniment", ["accompaniment", "no_accompaniment"]),
-    ],
+    ("target", "other"), [("vocals", "accompaniment"), ("accompaniment", "vocals")]
 )
-def test_unet_targets_give_the_named_stems_that_add_up(unet, song, target, names):
-    stems = unet.separate(song, target=target)
-    assert list(stems) == names
-    assert np.abs(stems[names[0]] + stems[names[1]] - song).max() <= 1e-4
-
-
-def test_a_single_target_is_the_same_stem_as_in_all(unet, song):
-    assert np.array_equal(unet.separate(song)["vocals"], unet.separate(song, "vocals")["vocals"])
-
-
-@pytest.mark.parametrize("target", ["drums", "bass", "other", "vocals"])
-def test_htdemucs_single_targets_give_x_and_no_x(htdemucs, song, target):
-    stems = htdemucs.separate(song, target=target)
+def test_a_unet_target_is_that_stem_of_all_and_no_target_is_the_other(
+    unet, unet_all, clip, target, other
+):
+    stems = unet.separate(clip, target=target)
     assert list(stems) == [target, f"no_{target}"]
-    assert np.abs(stems[target] + stems[f"no_{target}"] - song).max() <= 1e-4
+    assert np.array_equal(stems[target], unet_all[target])
+    assert np.array_equal(stems[f"no_{target}"], unet_all[other])
 
 
-def test_an_unknown_target_is_refused_with_the_choices(unet, song):
+@pytest.mark.parametrize("target", SOURCES)
+def test_an_htdemucs_target_is_that_stem_of_all_and_no_target_the_sum_of_the_rest(
+    htdemucs, htdemucs_all, clip, target
+):
+    stems = htdemucs.separate(clip, target=target)
+    assert list(stems) == [target, f"no_{target}"]
+    assert np.abs(stems[target] - htdemucs_all[target]).max() < 1e-6
+    rest = sum(stem for name, stem in htdemucs_all.items() if name != target)
+    assert np.abs(stems[f"no_{target}"] - rest).max() < 1e-5
+
+
+def test_an_unknown_target_is_refused_with_the_choices(unet, clip):
     with pytest.raises(InvalidOptions, match="choose one of: all, vocals, accompaniment"):
-        unet.separate(song, target="drums")
+        unet.separate(clip, target="drums")
 
 
 def test_an_unknown_model_is_refused_with_the_choices():
@@ -61,14 +70,19 @@ def test_separate_refuses_arrays_that_are_not_stereo_float32_audio(unet, mix):
         unet.separate(mix)
 
 
-@pytest.mark.parametrize("target", ["all", "vocals", "accompaniment"])
-def test_separating_in_place_gives_the_same_stems(unet, song, target):
-    expected = unet.separate(song, target)
-    mix = song.copy()
-    stems = unet.separate(mix, target, inplace=True)
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        ("all", {"vocals": "vocals", "accompaniment": "accompaniment"}),
+        ("vocals", {"vocals": "vocals", "no_vocals": "accompaniment"}),
+        ("accompaniment", {"accompaniment": "accompaniment", "no_accompaniment": "vocals"}),
+    ],
+)
+def test_separating_in_place_gives_the_same_stems(unet, unet_all, clip, target, expected):
+    stems = unet.separate(clip.copy(), target, inplace=True)
     assert list(stems) == list(expected)
     for name, stem in stems.items():
-        assert np.array_equal(stem, expected[name])
+        assert np.array_equal(stem, unet_all[expected[name]])
 
 
 def test_stems_that_would_clip_are_scaled_together_for_integer_formats(unet, tmp_path):
@@ -100,11 +114,12 @@ def test_float_output_keeps_stems_above_full_scale_exact(unet, tmp_path):
 @pytest.mark.parametrize("separator", ["unet", "htdemucs"])
 def test_an_excerpt_sliced_out_of_a_longer_buffer_separates_like_a_copy(request, song, separator):
     engine = request.getfixturevalue(separator)
+    expected = request.getfixturevalue(f"{separator}_all")  # the same stretch, contiguous
     buffer = song.copy()
-    excerpt = buffer[:, 44100 : 44100 * 4]  # a strided view, as the worker's previews pass
+    start = CLIP_START * SAMPLE_RATE
+    excerpt = buffer[:, start : start + CLIP_SECONDS * SAMPLE_RATE]  # as previews pass it
     assert not excerpt.flags.c_contiguous
-    expected = engine.separate(np.ascontiguousarray(excerpt))
     stems = engine.separate(excerpt, inplace=True)
     for name, stem in stems.items():
-        assert stem.shape == (2, 44100 * 3)
+        assert stem.shape == (2, CLIP_SECONDS * SAMPLE_RATE)
         assert np.abs(stem - expected[name]).max() < 1e-5

@@ -1,4 +1,7 @@
-"""A free preview separates one excerpt: the most energetic window, or where the user asked."""
+"""A free preview separates one excerpt: the most energetic window, or where the user asked.
+
+How the window is picked is tested in tests/separation/test_excerpt.py.
+"""
 
 import io
 
@@ -9,7 +12,6 @@ from django.core.files.base import ContentFile
 
 from tests.factories import JobFactory
 from webapp.jobs.models import Job
-from workers.excerpt import most_energetic_start
 from workers.tasks import separate_job
 
 RATE = 1000
@@ -21,22 +23,6 @@ def quiet_with_loud_part(
     samples = np.full((2, seconds * rate), 0.01, dtype=np.float32)
     samples[:, loud_from * rate : loud_to * rate] = 0.5
     return samples
-
-
-def test_it_picks_the_window_with_the_most_energy():
-    samples = quiet_with_loud_part(100, 60, 75)
-
-    assert most_energetic_start(samples, RATE, 15) == 60.0
-
-
-def test_a_song_shorter_than_the_window_starts_at_zero():
-    assert most_energetic_start(quiet_with_loud_part(5, 1, 2), RATE, 30) == 0.0
-
-
-def test_the_window_always_fits_inside_the_song():
-    samples = quiet_with_loud_part(40, 35, 40)
-
-    assert most_energetic_start(samples, RATE, 10) == 30.0
 
 
 def song_file(samples: np.ndarray, rate: int) -> ContentFile:
