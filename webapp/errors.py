@@ -1,16 +1,10 @@
-"""One mapping from the errors our services raise to API responses (DRF's EXCEPTION_HANDLER).
+"""Errors a person can act on, raised by services with the HTTP status they map to.
 
-Services raise plain exceptions that know nothing of HTTP but carry a status code and,
-where a form field is at fault, its name; views just call services and let these through.
+Services raise these; views let them through, and `webapp.exception_handler` turns them
+into responses in one place. This module imports nothing of DRF, so any layer may use it.
 """
 
 from typing import Any
-
-from rest_framework.response import Response
-from rest_framework.views import exception_handler
-
-from separation.errors import SeparationError
-from webapp.billing.services import InsufficientCredits
 
 
 class ApplicationError(Exception):
@@ -34,23 +28,18 @@ class ApplicationError(Exception):
         return {}
 
 
+class FieldErrors(ApplicationError):
+    """Several reasons, per form field: `{field: [reason, ...]}`."""
+
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        super().__init__("; ".join(m for messages in errors.values() for m in messages))
+        self.errors = errors
+
+    def body(self) -> dict[str, Any]:
+        return dict(self.errors)
+
+
 class Conflict(ApplicationError):
     """The resource is in a state where the asked action makes no sense."""
 
     status_code = 409
-
-
-def api_exception_handler(exc: Exception, context: dict) -> Response | None:
-    """Turn ApplicationError and the engine's input errors into responses; DRF does the rest."""
-    if isinstance(exc, ApplicationError):
-        return Response(exc.body(), status=exc.status_code, headers=exc.headers())
-    if isinstance(exc, InsufficientCredits):
-        body = {
-            "detail": str(exc),
-            **{k: getattr(exc, k) for k in ("required", "balance", "missing")},
-        }
-        return Response(body, status=402)
-    if isinstance(exc, SeparationError):
-        # Unusable audio or options found while checking an upload.
-        return Response({"file": [str(exc)]}, status=400)
-    return exception_handler(exc, context)

@@ -257,7 +257,7 @@ REST_FRAMEWORK = {
     # `?format=` picks a stem's audio format, not a DRF renderer.
     "URL_FORMAT_OVERRIDE": None,
     # Errors raised by services become responses in one place.
-    "EXCEPTION_HANDLER": "webapp.errors.api_exception_handler",
+    "EXCEPTION_HANDLER": "webapp.exception_handler.api_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Stemworks API",

@@ -47,10 +47,7 @@ class SignupApi(APIView):
     )
     def post(self, request: Request) -> Response:
         data = _valid(SignupInputSerializer, request)
-        try:
-            user = services.user_signup(**data, site_url=site_url(request))
-        except services.SignupRefused as exc:
-            raise ValidationError(exc.errors) from None
+        user = services.user_signup(**data, site_url=site_url(request))
         return Response(UserOutputSerializer(user).data, status=status.HTTP_201_CREATED)
 
 
@@ -117,10 +114,7 @@ class PasswordChangeApi(APIView):
     )
     def post(self, request: Request) -> Response:
         data = _valid(PasswordChangeInputSerializer, request)
-        try:
-            services.password_change(user=request.user, **data)
-        except services.PasswordRefused as exc:
-            raise ValidationError(exc.errors) from None
+        services.password_change(user=request.user, **data)
         # Keep this browser logged in; other sessions end with the old password.
         update_session_auth_hash(request._request, request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -153,10 +147,7 @@ class PasswordResetConfirmApi(APIView):
         summary="Set a new password with the uid and token of a reset link",
     )
     def post(self, request: Request) -> Response:
-        try:
-            services.password_reset_confirm(**_valid(PasswordResetConfirmInputSerializer, request))
-        except services.PasswordRefused as exc:
-            raise ValidationError(exc.errors) from None
+        services.password_reset_confirm(**_valid(PasswordResetConfirmInputSerializer, request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -171,10 +162,7 @@ class EmailVerifyApi(APIView):
         summary="Verify an e-mail address with the token from the e-mailed link",
     )
     def post(self, request: Request) -> Response:
-        try:
-            user = services.email_verify(**_valid(EmailVerifyInputSerializer, request))
-        except services.VerificationFailed as exc:
-            raise ValidationError({"token": [str(exc)]}) from None
+        user = services.email_verify(**_valid(EmailVerifyInputSerializer, request))
         return Response(UserOutputSerializer(user).data)
 
 

@@ -22,6 +22,7 @@ from django.utils.translation import ngettext
 from webapp.accounts.models import ApiToken, EmailVerification
 from webapp.billing.models import CreditTransaction
 from webapp.billing.services import credits_grant
+from webapp.errors import ApplicationError, FieldErrors
 
 DEMO_CREDITS = 60
 DEMO_TOKEN_NAME = "demo (make run)"
@@ -29,16 +30,14 @@ TOKEN_PREFIX = "sw_"
 _VERIFY_SALT = "stemworks.email-verification"
 
 
-class SignupRefused(Exception):
+class SignupRefused(FieldErrors):
     """The sign-up data cannot make an account; `errors` maps fields to reasons."""
 
-    def __init__(self, errors: dict[str, list[str]]) -> None:
-        self.errors = errors
-        super().__init__("; ".join(m for msgs in errors.values() for m in msgs))
 
-
-class VerificationFailed(Exception):
+class VerificationFailed(ApplicationError):
     """An e-mail verification link that is broken, expired or for an old address."""
+
+    field = "token"
 
 
 def hash_key(key: str) -> str:
@@ -118,12 +117,8 @@ def email_verify(*, token: str):
     return user
 
 
-class PasswordRefused(Exception):
+class PasswordRefused(FieldErrors):
     """A password change or reset that cannot go ahead; `errors` maps fields to reasons."""
-
-    def __init__(self, errors: dict[str, list[str]]) -> None:
-        self.errors = errors
-        super().__init__("; ".join(m for msgs in errors.values() for m in msgs))
 
 
 def _set_password(*, user, new_password: str) -> None:

@@ -4,7 +4,6 @@ from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
-from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -20,11 +19,6 @@ from webapp.billing.serializers import (
     StripeWebhookOutputSerializer,
     TransactionOutputSerializer,
 )
-
-
-class PaymentsUnavailable(APIException):
-    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    default_code = "payments_unavailable"
 
 
 def packs() -> list[dict]:
@@ -77,16 +71,11 @@ class CheckoutApi(APIView):
     def post(self, request: Request) -> Response:
         serializer = CheckoutInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            payment = services.checkout_create(
-                user=request.user,
-                pack_id=serializer.validated_data["pack"],
-                site_url=site_url(request),
-            )
-        except services.UnknownPack as exc:
-            raise ValidationError({"pack": [str(exc)]}) from None
-        except services.PaymentUnavailable as exc:
-            raise PaymentsUnavailable(str(exc)) from None
+        payment = services.checkout_create(
+            user=request.user,
+            pack_id=serializer.validated_data["pack"],
+            site_url=site_url(request),
+        )
         return Response(PaymentOutputSerializer(payment).data, status=status.HTTP_201_CREATED)
 
 

@@ -21,20 +21,27 @@ from webapp.billing.models import (
 )
 from webapp.billing.selectors import credits_balance
 from webapp.billing.wording import credits_text, more_credits_text
+from webapp.errors import ApplicationError
 
 log = logging.getLogger(__name__)
 
 
-class UnknownPack(Exception):
+class UnknownPack(ApplicationError):
     """No credit pack has this id."""
 
+    field = "pack"
 
-class PaymentUnavailable(Exception):
+
+class PaymentUnavailable(ApplicationError):
     """Payments are not configured, or Stripe could not be reached."""
 
+    status_code = 503
 
-class InsufficientCredits(Exception):
+
+class InsufficientCredits(ApplicationError):
     """The user's balance does not cover a charge."""
+
+    status_code = 402
 
     def __init__(self, *, required: int, balance: int) -> None:
         self.required = required
@@ -44,6 +51,14 @@ class InsufficientCredits(Exception):
             f"This job costs {credits_text(required)} and your balance is {balance}: "
             f"buy at least {more_credits_text(self.missing)}."
         )
+
+    def body(self) -> dict:
+        return {
+            "detail": str(self),
+            "required": self.required,
+            "balance": self.balance,
+            "missing": self.missing,
+        }
 
 
 def job_reference(job_id: object) -> str:
