@@ -12,21 +12,30 @@ def retire_unused_states(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('jobs', '0003_preview_uses'),
+        ("jobs", "0003_preview_uses"),
     ]
 
     operations = [
         migrations.RunPython(retire_unused_states, migrations.RunPython.noop),
         migrations.AddField(
-            model_name='job',
-            name='claimed_by',
+            model_name="job",
+            name="claimed_by",
             field=models.CharField(blank=True, max_length=255),
         ),
         migrations.AlterField(
-            model_name='job',
-            name='status',
-            field=models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('succeeded', 'Succeeded'), ('failed', 'Failed'), ('cancelled', 'Cancelled')], default='queued', max_length=12),
+            model_name="job",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("queued", "Queued"),
+                    ("running", "Running"),
+                    ("succeeded", "Succeeded"),
+                    ("failed", "Failed"),
+                    ("cancelled", "Cancelled"),
+                ],
+                default="queued",
+                max_length=12,
+            ),
         ),
     ]
