@@ -145,6 +145,7 @@ if S3_BUCKET:
             "default_acl": "private",
             "querystring_auth": True,
             "querystring_expire": STEMWORKS_SIGNED_URL_SECONDS,
+            "signature_version": "s3v4",
             "file_overwrite": False,
         },
     }
