@@ -30,7 +30,9 @@ def time_limit_reason(limit: float | None) -> str:
 
 class SeparationTask(Task):
     def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:
-        # A hard time limit kills the child process; Celery reports it here, in the parent.
+        """Fail a job whose child process the hard time limit killed, refunding its credits."""
+        # Celery calls this in the parent for a hard time limit only since 5.7 (celery#10226);
+        # before, the job stayed running until the reconciler noticed its stale heartbeat.
         if isinstance(exc, TimeLimitExceeded) and args:
             limit = exc.args[0] if exc.args else None
             lifecycle.job_fail(job_id=args[0], reason=time_limit_reason(limit))

@@ -1,4 +1,4 @@
-"""A real Celery worker process on the test database, Redis and storage."""
+"""Real Celery worker processes on the test database, Redis and storage."""
 
 import os
 import subprocess
@@ -10,13 +10,21 @@ from django.conf import settings
 from django.db import connection
 
 ROOT = Path(__file__).resolve().parents[2]
+CELERY = [sys.executable, "-m", "celery"]
+WORKER_ARGS = ["-A", "workers", "worker", "-Q", "gpu,default", "--concurrency", "1",
+               "--without-gossip", "--without-mingle", "--loglevel", "INFO"]  # fmt: skip
 
 
 @pytest.fixture
-def worker(transactional_db, redis_url, media_root, tmp_path):
-    """Start a real Celery worker process on the test database, Redis and storage."""
+def start_worker(transactional_db, redis_url, media_root, tmp_path):
+    """Start real Celery worker processes: `start_worker(env=..., launcher=...)`.
+
+    `env` adds to the worker's environment; `launcher` replaces `python -m celery`
+    (helpers.HANGING_ENGINE_WORKER, for one). Returns (process, log path); all are stopped after.
+    """
+    assert settings.DATABASES["default"]["ENGINE"].endswith("postgresql"), "run with PostgreSQL"
     db = connection.settings_dict
-    env = {
+    base_env = {
         **os.environ,
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
         "REDIS_URL": redis_url,
@@ -24,19 +32,35 @@ def worker(transactional_db, redis_url, media_root, tmp_path):
         "STEMWORKS_VAR_DIR": str(tmp_path / "var"),
         "STEMWORKS_PROGRESS_INTERVAL_S": "0.5",
     }
-    assert settings.DATABASES["default"]["ENGINE"].endswith("postgresql"), "run with PostgreSQL"
-    log = open(tmp_path / "worker.log", "wb")  # noqa: SIM115 - closed below
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "workers", "worker", "-Q", "gpu,default",
-         "--concurrency", "1", "--without-gossip", "--without-mingle", "--loglevel", "INFO",
-         "--hostname", f"e2e-{os.getpid()}@%h"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    yield process, tmp_path / "worker.log"
+    started = []
+
+    def start(*, env: dict[str, str] | None = None, launcher: list[str] = CELERY):
+        log_path = tmp_path / f"worker-{len(started)}.log"
+        log = open(log_path, "wb")  # noqa: SIM115 - closed below
+        hostname = f"e2e-{os.getpid()}-{len(started)}@%h"
+        process = subprocess.Popen(
+            [*launcher, *WORKER_ARGS, "--hostname", hostname],
+            cwd=ROOT, env={**base_env, **(env or {})}, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        started.append((process, log))
+        return process, log_path
+
+    yield start
+    for process, log in started:
+        _stop(process)
+        log.close()
+
+
+def _stop(process: subprocess.Popen) -> None:
     process.terminate()
     try:
         process.wait(timeout=30)
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
-    log.close()
+
+
+@pytest.fixture
+def worker(start_worker):
+    """Start a real Celery worker process on the test database, Redis and storage."""
+    return start_worker()

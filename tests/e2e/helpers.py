@@ -1,8 +1,17 @@
-"""Helpers for end-to-end tests: the example song and waiting on a job."""
+"""Helpers for end-to-end tests: songs, waiting on a job, and a worker whose engine hangs."""
 
 import importlib.util
+import math
+import os
+import signal
+import sys
 import time
 from pathlib import Path
+
+import numpy as np
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from separation import audio
 
 
 def example_song() -> Path:
@@ -24,3 +33,91 @@ def wait_for(api, job_id: str, process, log_path: Path, until, timeout: float = 
 
 def finished(job: dict) -> bool:
     return job["status"] in ("succeeded", "failed", "cancelled")
+
+
+# --- a worker whose engine hangs, for the time-limit tests ------------------------------
+
+# Songs at least this long never finish in the hanging engine; shorter ones are separated.
+HANG_FROM_S = 20.0
+# Set in a worker's environment to make its hanging engine deaf to the soft time limit.
+DEAF_TO_SOFT_LIMIT = "E2E_ENGINE_DEAF_TO_SOFT_LIMIT"
+# A launcher for the start_worker fixture: `celery` with the hanging engine installed.
+HANGING_ENGINE_WORKER = [
+    sys.executable, "-c", "from tests.e2e.helpers import hanging_engine_main; hanging_engine_main()"
+]  # fmt: skip
+
+
+def hanging_engine_main() -> None:
+    """Run `celery` (arguments as usual) with the hanging engine in every pool process."""
+    from celery.__main__ import main
+    from celery.signals import worker_process_init
+
+    worker_process_init.connect(_install_hanging_engine, weak=False)
+    main()
+
+
+def _install_hanging_engine(**kwargs) -> None:
+    import workers.pipeline
+
+    real = workers.pipeline.get_separator
+    deaf = os.environ.get(DEAF_TO_SOFT_LIMIT) == "1"
+    workers.pipeline.get_separator = lambda model: HangingEngine(lambda: real(model), deaf=deaf)
+
+
+class HangingEngine:
+    """The real engine, except that a song of HANG_FROM_S or more never finishes.
+
+    Deaf, it hangs as native code does, never back in Python to receive the soft time
+    limit (its signal stays blocked), so only the hard limit can stop it.
+    """
+
+    def __init__(self, real, *, deaf: bool) -> None:
+        self.real = real
+        self.deaf = deaf
+
+    def separate(self, mix: np.ndarray, target: str = "all", progress=None, *, inplace=False):
+        if mix.shape[-1] < HANG_FROM_S * audio.SAMPLE_RATE:
+            return self.real().separate(mix, target=target, progress=progress, inplace=inplace)
+        if self.deaf:
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR1})  # billiard's soft limit
+        time.sleep(3600)
+        raise AssertionError("the time limits did not stop the hanging engine")
+
+
+# --- songs and processes ----------------------------------------------------------------
+
+
+def song_upload(seconds: float, name: str = "song.flac") -> SimpleUploadedFile:
+    """Return the example song looped to about `seconds` long, as a FLAC upload."""
+    song = audio.read_audio(example_song())
+    repeats = math.ceil(seconds * song.sample_rate / song.samples.shape[1])
+    mix = np.tile(song.samples, repeats)[:, : int(seconds * song.sample_rate)]
+    return SimpleUploadedFile(
+        name, audio.encode_audio(mix, song.sample_rate, "flac"), content_type="audio/flac"
+    )
+
+
+def children(pid: int) -> list[int]:
+    """Return the ids of the live processes whose parent is `pid` (a worker's pool)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            # The command name in parentheses may hold spaces: fields follow the last ')'.
+            state, ppid = stat.read_text().rsplit(")", 1)[1].split()[:2]
+        except (OSError, IndexError):
+            continue  # the process ended while we looked
+        if int(ppid) == pid and state != "Z":
+            found.append(int(stat.parent.name))
+    return found
+
+
+def wait_until(check, process, log_path: Path, timeout: float = 60, what: str = "condition"):
+    """Poll `check()` until it returns something truthy; fail if the worker dies first."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = check()
+        if result:
+            return result
+        assert process.poll() is None, "worker died:\n" + log_path.read_text()[-3000:]
+        time.sleep(0.05)
+    raise AssertionError(f"{what} did not happen in time:\n" + log_path.read_text()[-3000:])

@@ -1,15 +1,9 @@
-"""Delivery settings that keep a job from being lost or run twice."""
+"""Routing, broker and beat settings (delivery itself is shown by tests/e2e/test_worker_loss.py)."""
 
 from django.conf import settings
 
 from workers.celery import app
 from workers.queue import time_limits
-
-
-def test_a_task_is_acknowledged_late_and_given_back_if_its_worker_dies():
-    assert app.conf.task_acks_late is True
-    assert app.conf.task_reject_on_worker_lost is True
-    assert app.conf.worker_prefetch_multiplier == 1
 
 
 def test_separation_goes_to_the_gpu_queue_and_light_work_to_default():
