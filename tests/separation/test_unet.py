@@ -85,7 +85,7 @@ def test_silence_gives_silent_stems(unet):
         assert np.abs(stem).max() < 1e-6
 
 
-@pytest.mark.parametrize("seconds", [0.01, 1.0, 11.9])
+@pytest.mark.parametrize("seconds", [0.01, 11.9])  # shorter than one FFT frame; over a segment
 def test_any_length_comes_back_with_the_same_length(unet, seconds):
     mix = tone(440, seconds)
     stems = unet.separate(mix)
