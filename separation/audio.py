@@ -3,6 +3,7 @@
 Decoding streams the file block by block through libsndfile (soundfile) and a streaming
 soxr resampler, so memory follows the audio actually present, never a size a header
 claims, and a file longer than the allowed duration is refused as soon as it gets there.
+Encoding streams too (`AudioWriter`): WAV, FLAC and MP3 are written a block at a time.
 """
 
 from __future__ import annotations
