@@ -74,13 +74,29 @@ TEMPLATES = [
 # --- database -------------------------------------------------------------------------
 DATABASES = {
     "default": dj_database_url.config(
-        default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}", conn_max_age=envint("DB_CONN_MAX_AGE", 0)
+        default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}",
+        # A process keeps its connection between requests: opening one to PostgreSQL costs
+        # more than serving a page (bench/api_latency.py). It is checked before reuse, so a
+        # restarted database costs one reconnect, not an error. 0 opens one per request.
+        conn_max_age=envint("DB_CONN_MAX_AGE", 60, minimum=0),
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
-    # The embedded setup has a web process and a worker writing to one file.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # The web process, the worker and beat write to one file at once. WAL lets readers go on
+    # while one connection writes; IMMEDIATE takes the write lock when a transaction begins,
+    # because a transaction that read first and then writes fails at once ("database is
+    # locked") instead of waiting; the busy timeout makes each writer wait for its turn.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "timeout": 30,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": (
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000"
+            ),
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -225,8 +241,10 @@ if REDIS_URL:
     CELERY_RESULT_BACKEND = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS = {}
 else:
-    # A broker that needs no server: kombu's filesystem transport in var/broker.
+    # A broker that needs no server: kombu's filesystem transport in var/broker, with sends
+    # made atomic so a polling worker never takes a half-written message.
     CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_TRANSPORT = "webapp.filesystem_broker:Transport"
     CELERY_RESULT_BACKEND = None
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_DIR / "queue"),
