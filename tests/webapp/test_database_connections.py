@@ -1,4 +1,4 @@
-"""A web process keeps its PostgreSQL connection between requests instead of opening one each time."""
+"""A web process keeps its PostgreSQL connection between requests, not one per request."""
 
 import os
 import subprocess
