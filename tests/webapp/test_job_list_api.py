@@ -5,7 +5,7 @@ from datetime import timedelta
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.factories import JobFactory
+from tests.factories import JobFactory, succeeded_job
 from webapp.jobs.models import Job
 
 URL = reverse("jobs:list")
@@ -43,3 +43,18 @@ def test_staff_see_only_their_own_jobs_through_the_api(staff_api, owner):
 
 def test_it_returns_401_without_credentials(anonymous_api, db):
     assert anonymous_api.get(URL).status_code == 401
+
+
+def test_every_link_of_every_listed_job_is_its_own(owner_api, owner):
+    jobs = [succeeded_job(owner, formats=("wav", "listen")) for _ in range(3)]
+
+    listed = {job["id"]: job for job in owner_api.get(URL).json()["results"]}
+
+    for job in jobs:
+        body = listed[str(job.id)]
+        assert body["zip_url"] == f"http://testserver{reverse('jobs:zip', args=[job.id])}"
+        assert body["result_json_url"].endswith(reverse("jobs:result-json", args=[job.id]))
+        for stem in body["stems"]:
+            expected = reverse("jobs:stem", args=[job.id, stem["name"]])
+            assert stem["url"] == f"http://testserver{expected}"
+            assert stem["listen_url"] == f"http://testserver{expected}?format=listen"

@@ -40,7 +40,7 @@ class JobListCreateApi(ListAPIView):
     pagination_class = JobPagination
 
     def get_queryset(self):
-        return selectors.jobs_for_user(user=self.request.user)
+        return selectors.jobs_page_for_user(user=self.request.user)
 
     @extend_schema(summary="List your jobs, newest first")
     def get(self, request: Request, *args, **kwargs) -> Response:

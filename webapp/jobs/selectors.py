@@ -4,12 +4,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from webapp.jobs.errors import NoStems
-from webapp.jobs.models import Job, PreviewUse, Status, Stem
+from webapp.jobs.models import Job, PreviewUse, Status, Stem, StemFile
 
 PREVIEW_WINDOW = timedelta(days=1)
 
@@ -17,6 +17,17 @@ PREVIEW_WINDOW = timedelta(days=1)
 def jobs_for_user(*, user) -> QuerySet[Job]:
     """Return the user's jobs, newest first, with their stems."""
     return Job.objects.filter(owner=user).prefetch_related("stems__files").order_by("-created_at")
+
+
+def jobs_page_for_user(*, user) -> QuerySet[Job]:
+    """Return the user's jobs for listing: stems and stored copies without the file names."""
+    stems = Stem.objects.only("id", "job_id", "name", "duration", "sample_rate")
+    files = StemFile.objects.only("id", "stem_id", "format", "size", "sample_rate")
+    return (
+        Job.objects.filter(owner=user)
+        .prefetch_related(Prefetch("stems", queryset=stems), Prefetch("stems__files", files))
+        .order_by("-created_at")
+    )
 
 
 def job_for_user(*, user, job_id: object) -> Job:

@@ -1,13 +1,12 @@
 """Small input and output serializers for the jobs API."""
 
-from django.urls import reverse
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from separation import audio, catalog
 from separation.errors import InvalidOptions
 from webapp.jobs import stem_files
-from webapp.jobs.models import Job, Kind, SampleRate, Stem, StemFile
+from webapp.jobs.links import JobLinks
+from webapp.jobs.models import Job, Kind, SampleRate, Stem
 from webapp.jobs.selectors import jobs_for_user
 
 
@@ -74,56 +73,47 @@ class StemFileOutputSerializer(serializers.Serializer):
 
 
 class StemOutputSerializer(serializers.ModelSerializer):
-    format = serializers.SerializerMethodField(help_text="The format `url` gives: wav.")
-    size = serializers.SerializerMethodField(help_text="Bytes of the WAV file.")
-    url = serializers.SerializerMethodField(help_text="Download URL; add ?format=flac or mp3.")
-    listen_url = serializers.SerializerMethodField(
-        help_text="A 128 kb/s MP3 at 44.1 kHz for players; null for jobs stored before it existed."
+    """One stem and its stored copies; built by hand, as a page holds a hundred of them."""
+
+    format = serializers.CharField(help_text="The format `url` gives: wav.")
+    size = serializers.IntegerField(allow_null=True, help_text="Bytes of the WAV file.")
+    url = serializers.CharField(help_text="Download URL; add ?format=flac or mp3.")
+    listen_url = serializers.CharField(
+        allow_null=True,
+        help_text="A 128 kb/s MP3 at 44.1 kHz for players; null for jobs stored before it existed.",
     )
-    files = serializers.SerializerMethodField()
+    files = StemFileOutputSerializer(many=True, help_text="Every stored copy of the stem.")
 
     class Meta:
         model = Stem
         fields = ["name", "format", "size", "duration", "sample_rate", "url", "listen_url", "files"]
 
-    def get_format(self, stem: Stem) -> str:
-        return stem_files.DEFAULT_FORMAT
-
-    def get_size(self, stem: Stem) -> int | None:
-        row = self._stored(stem).get(stem_files.DEFAULT_FORMAT)
-        return row.size if row else None
-
-    def get_url(self, stem: Stem) -> str:
-        return self._absolute(reverse("jobs:stem", args=[stem.job_id, stem.name]))
-
-    def get_listen_url(self, stem: Stem) -> str | None:
-        if stem_files.LISTEN_FORMAT not in self._stored(stem):
-            return None
-        return self._format_url(stem, stem_files.LISTEN_FORMAT)
-
-    @extend_schema_field(StemFileOutputSerializer(many=True))
-    def get_files(self, stem: Stem) -> list[dict]:
-        """Every stored copy of the stem, each with its own download URL."""
-        return [
-            {
-                "format": row.format,
-                "size": row.size,
-                "sample_rate": row.sample_rate,
-                "url": self._format_url(stem, row.format),
-            }
-            for row in stem.files.all()
-        ]
-
-    def _stored(self, stem: Stem) -> dict[str, StemFile]:
+    def to_representation(self, stem: Stem) -> dict:
+        links = self.context.get("links") or JobLinks(self.context.get("request"))
         # Prefetched with the job: no query per stem.
-        return {row.format: row for row in stem.files.all()}
-
-    def _format_url(self, stem: Stem, fmt: str) -> str:
-        return f"{self.get_url(stem)}?format={fmt}"
-
-    def _absolute(self, path: str) -> str:
-        request = self.context.get("request")
-        return request.build_absolute_uri(path) if request else path
+        stored = {row.format: row for row in stem.files.all()}
+        wav = stored.get(stem_files.DEFAULT_FORMAT)
+        listen = stem_files.LISTEN_FORMAT in stored
+        return {
+            "name": stem.name,
+            "format": stem_files.DEFAULT_FORMAT,
+            "size": wav.size if wav else None,
+            "duration": stem.duration,
+            "sample_rate": stem.sample_rate,
+            "url": links.stem(stem.job_id, stem.name),
+            "listen_url": links.stem(stem.job_id, stem.name, stem_files.LISTEN_FORMAT)
+            if listen
+            else None,
+            "files": [
+                {
+                    "format": row.format,
+                    "size": row.size,
+                    "sample_rate": row.sample_rate,
+                    "url": links.stem(stem.job_id, stem.name, row.format),
+                }
+                for row in stored.values()
+            ],
+        }
 
 
 class JobOutputSerializer(serializers.ModelSerializer):
@@ -160,18 +150,19 @@ class JobOutputSerializer(serializers.ModelSerializer):
             "result_json_url",
         ]
 
+    def to_representation(self, job: Job) -> dict:
+        # One set of links for every job and stem of the response.
+        self.context.setdefault("links", JobLinks(self.context.get("request")))
+        return super().to_representation(job)
+
     def get_formats(self, job: Job) -> list[str]:
         return list(audio.OUTPUT_FORMATS)
 
     def get_zip_url(self, job: Job) -> str:
-        return self._absolute(reverse("jobs:zip", args=[job.id]))
+        return self.context["links"].zip(job.id)
 
     def get_result_json_url(self, job: Job) -> str:
-        return self._absolute(reverse("jobs:result-json", args=[job.id]))
-
-    def _absolute(self, path: str) -> str:
-        request = self.context.get("request")
-        return request.build_absolute_uri(path) if request else path
+        return self.context["links"].result_json(job.id)
 
 
 class PreviewAllowanceOutputSerializer(serializers.Serializer):
