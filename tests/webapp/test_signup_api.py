@@ -1,5 +1,6 @@
 """POST /api/v1/auth/signup: an account, a verification e-mail, an Argon2 password hash."""
 
+import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
 
@@ -93,3 +94,22 @@ def test_a_host_outside_allowed_hosts_gets_400_and_no_mail(
 
     assert response.status_code == 400
     assert mail.outbox == []
+
+
+@pytest.mark.parametrize("username", ["ab", "has space", "semi;colon", "x" * 151])
+def test_it_returns_400_for_a_username_outside_the_rule(anonymous_api, db, username):
+    response = anonymous_api.post(URL, {**GOOD, "username": username})
+
+    assert response.status_code == 400
+    assert "username" in response.json()
+    assert not get_user_model().objects.filter(email=GOOD["email"]).exists()
+
+
+def test_the_signup_page_applies_the_same_username_rule(client, db):
+    response = client.post(
+        "/accounts/signup/", {"username": "has space", "email": "a@example.com", "password": "x"}
+    )
+
+    assert response.status_code == 200
+    assert "3 to 150 letters" in response.content.decode()
+    assert not get_user_model().objects.filter(email="a@example.com").exists()

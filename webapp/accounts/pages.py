@@ -12,7 +12,7 @@ from webapp.accounts.links import site_url
 
 
 class SignupForm(forms.Form):
-    username = forms.RegexField(r"^[\w.@+-]{3,150}$", max_length=150)
+    username = forms.CharField(max_length=150, help_text=services.USERNAME_HELP)
     email = forms.EmailField()
     password = forms.CharField(widget=forms.PasswordInput)
 

@@ -5,10 +5,11 @@ from rest_framework import serializers
 
 from webapp.accounts.models import ApiToken
 from webapp.accounts.selectors import email_is_verified
+from webapp.accounts.services import USERNAME_HELP
 
 
 class SignupInputSerializer(serializers.Serializer):
-    username = serializers.RegexField(r"^[\w.@+-]{3,150}$", max_length=150)
+    username = serializers.CharField(max_length=150, help_text=USERNAME_HELP)
     email = serializers.EmailField()
     password = serializers.CharField(write_only=True, style={"input_type": "password"})
 

@@ -1,6 +1,7 @@
 """Writes for user accounts: sign-up, e-mail verification, API tokens, the demo user."""
 
 import hashlib
+import re
 import secrets
 from urllib.parse import urlsplit
 
@@ -45,6 +46,10 @@ def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+USERNAME_RULE = re.compile(r"[\w.@+-]{3,150}")
+USERNAME_HELP = "3 to 150 letters, digits and . @ + - _ only."
+
+
 def user_signup(*, username: str, email: str, password: str, site_url: str | None = None):
     """Create an account and send the e-mail verification link; SignupRefused with reasons.
 
@@ -52,7 +57,9 @@ def user_signup(*, username: str, email: str, password: str, site_url: str | Non
     """
     users = get_user_model().objects
     errors: dict[str, list[str]] = {}
-    if users.filter(username__iexact=username).exists():
+    if not USERNAME_RULE.fullmatch(username):
+        errors["username"] = [f"Choose a username of {USERNAME_HELP}"]
+    elif users.filter(username__iexact=username).exists():
         errors["username"] = ["This username is taken."]
     if users.filter(email__iexact=email).exists():
         errors["email"] = [
