@@ -244,7 +244,7 @@ else:
     # A broker that needs no server: kombu's filesystem transport in var/broker, with sends
     # made atomic so a polling worker never takes a half-written message.
     CELERY_BROKER_URL = "filesystem://"
-    CELERY_BROKER_TRANSPORT = "webapp.filesystem_broker:Transport"
+    CELERY_BROKER_TRANSPORT = "workers.filesystem_broker:Transport"
     CELERY_RESULT_BACKEND = None
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_DIR / "queue"),

