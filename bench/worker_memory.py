@@ -9,18 +9,22 @@ FLAC upload, then measures, each in a fresh child process so that no figure carr
 another's memory:
 
 - "idle": Python, Django, torch and the model's weights loaded, nothing else;
-- "engine": the engine alone, as a library user runs it: decode the upload, separate it
-  (`inplace=True`, so the song's buffer becomes a stem), nothing stored;
+- "engine, whole stems" (the baseline): the engine as `Separator.separate` runs it:
+  decode the upload, separate it into whole arrays (`inplace=True`, so the song's buffer
+  becomes a stem), nothing stored; this is also what the worker did before it streamed;
+- "engine, streamed": decode, then `Separator.separate_blocks`, each block dropped as it
+  comes (the floor for a worker that writes blocks as they are made);
 - "worker": what a worker process does for one job (workers.pipeline.run_job on a claimed
   job, on an embedded SQLite database and local files in a scratch folder): decode,
-  separate, encode every stem in every stored format (float WAV, 24-bit FLAC, 320 kb/s
-  MP3, 128 kb/s listening MP3), store each file, write the rows.
+  separate block by block straight into each stem's float WAV master, encode every stem
+  in every stored format (float WAV, 24-bit FLAC, 320 kb/s MP3, 128 kb/s listening MP3),
+  store each file, write the rows.
 
 Peak RSS is the process' VmHWM (/proc/self/status), in MB of 10^6 bytes, the same
 measure as bench/separation_speed.py. For the worker it is also given per stage: the
 peak is reset (/proc/self/clear_refs) as each stage begins, so each figure is that
-stage's own high-water mark. "worker - engine" is what turning stems into stored files
-adds on top of the engine; the target is a worker peak under 1000 MB on a 10-minute song.
+stage's own high-water mark. Each figure is also given against the baseline measured in
+the same run; the target is a worker peak under 1000 MB on a 10-minute song.
 """
 
 from __future__ import annotations
@@ -94,6 +98,7 @@ def child_idle(args: argparse.Namespace) -> dict:
 
 
 def child_engine(args: argparse.Namespace) -> dict:
+    """Decode and separate into whole arrays (`separate`, in place): the baseline."""
     from separation.audio import read_audio
     from workers.engine import get_separator
 
@@ -108,6 +113,27 @@ def child_engine(args: argparse.Namespace) -> dict:
         "peak_mb": read_status("VmHWM"),
         "seconds": time.monotonic() - started,
         "stems": len(stems),
+    }
+
+
+def child_blocks(args: argparse.Namespace) -> dict:
+    """Decode and separate block by block (`separate_blocks`), dropping each block."""
+    from separation.audio import read_audio
+    from workers.engine import get_separator
+
+    separator = get_separator(args.model)
+    idle = read_status("VmRSS")
+    started = time.monotonic()
+    decoded = read_audio(args.song)
+    blocks = 0
+    for _ in separator.separate_blocks(decoded.samples):
+        blocks += 1
+    del decoded
+    return {
+        "idle_mb": idle,
+        "peak_mb": read_status("VmHWM"),
+        "seconds": time.monotonic() - started,
+        "blocks": blocks,
     }
 
 
@@ -172,7 +198,12 @@ def child_worker(args: argparse.Namespace) -> dict:
     }
 
 
-CHILDREN = {"idle": child_idle, "engine": child_engine, "worker": child_worker}
+CHILDREN = {
+    "idle": child_idle,
+    "engine": child_engine,
+    "blocks": child_blocks,
+    "worker": child_worker,
+}
 
 
 def run_child(kind: str, args: argparse.Namespace, scratch: Path) -> dict:
@@ -216,21 +247,29 @@ def child_main(args: argparse.Namespace) -> None:
 # ------------------------------------------------------------------------- report
 
 
-def print_report(args: argparse.Namespace, idle: dict, engine: dict, worker: dict) -> None:
+def print_report(
+    args: argparse.Namespace, idle: dict, engine: dict, blocks: dict, worker: dict
+) -> None:
     print(f"\n{args.minutes:g}-minute song, {args.model}, {args.threads} threads, CPU")
-    print(f"{'':28}{'peak RSS (MB)':>14}{'seconds':>10}")
-    print(f"{'idle (imports + weights)':28}{idle['peak_mb']:14.0f}{'':>10}")
-    print(f"{'engine (decode + separate)':28}{engine['peak_mb']:14.0f}{engine['seconds']:10.1f}")
-    print(f"{'worker (one whole job)':28}{worker['peak_mb']:14.0f}{worker['seconds']:10.1f}")
+    print(f"{'':36}{'peak RSS (MB)':>14}{'seconds':>10}")
+    print(f"{'idle (imports + weights)':36}{idle['peak_mb']:14.0f}{'':>10}")
+    rows = [
+        ("engine, whole stems (baseline)", engine),
+        (f"engine, streamed ({blocks['blocks']} blocks)", blocks),
+        ("worker (one whole job)", worker),
+    ]
+    for label, row in rows:
+        print(f"{label:36}{row['peak_mb']:14.0f}{row['seconds']:10.1f}")
     print("\nworker, per stage: its own peak, and the resident size it began with:")
     for stage, peak in worker["stages"].items():
         start = worker["starts"].get(stage)
         began = f"   (began at {start:.0f})" if start is not None else ""
-        print(f"  {stage:26}{peak:14.0f}{worker['timings'][stage]:10.1f}{began}")
+        print(f"  {stage:34}{peak:14.0f}{worker['timings'][stage]:10.1f}{began}")
     stored = ", ".join(f"{fmt} {mb:.1f} MB" for fmt, mb in worker["stored_mb"].items())
     print(f"\nstored, all stems together: {stored}")
-    extra = worker["peak_mb"] - engine["peak_mb"]
-    print(f"worker - engine: {extra:+.0f} MB (storing every format on top of the engine)")
+    for label, row in rows[1:]:
+        extra = row["peak_mb"] - engine["peak_mb"]
+        print(f"{label} - baseline: {extra:+.0f} MB")
     verdict = "met" if worker["peak_mb"] < TARGET_MB else "NOT met"
     print(f"target: worker peak under {TARGET_MB:.0f} MB: {verdict}")
 
@@ -259,8 +298,9 @@ def main(argv: list[str] | None = None) -> None:
         print(f"upload: {args.song} ({args.song.stat().st_size / 1e6:.0f} MB)")
         idle = run_child("idle", args, scratch)
         engine = run_child("engine", args, scratch)
+        blocks = run_child("blocks", args, scratch)
         worker = run_child("worker", args, scratch)
-    print_report(args, idle, engine, worker)
+    print_report(args, idle, engine, blocks, worker)
 
 
 if __name__ == "__main__":

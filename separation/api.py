@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -9,7 +10,7 @@ import torch
 
 from separation import catalog
 from separation.audio import OUTPUT_FORMATS, SAMPLE_RATE, read_audio, resample, write_audio
-from separation.backend import Backend, Progress
+from separation.backend import Backend, Block, Progress
 from separation.device import pick_device, set_threads
 from separation.errors import InvalidAudio, InvalidOptions, ModelLoadingError
 from separation.options import Options
@@ -67,20 +68,42 @@ class Separator:
         """Separate (2, n) float32 audio at 44.1 kHz into the stems of `target`.
 
         The stems always add up to `mix`. The progress callback receives the fraction
-        done and may raise SeparationCancelled to stop. With `inplace` the model may
-        reuse the buffer of `mix` for a stem, which saves one copy of the song.
+        done and may raise SeparationCancelled to stop. With `inplace` the last stem is
+        written over `mix` as its blocks come, which saves one copy of the song.
+        """
+        blocks = self.separate_blocks(mix, target, progress)
+        names = catalog.output_stems(self.spec.name, target)
+        stems = {name: np.empty_like(mix) for name in names[:-1]}
+        # Safe: a backend never reads the mix behind a block it has handed over.
+        stems[names[-1]] = mix if inplace else np.empty_like(mix)
+        for start, block in blocks:
+            for name, samples in block.items():
+                stems[name][:, start : start + samples.shape[1]] = samples
+        return stems
+
+    def separate_blocks(
+        self, mix: np.ndarray, target: str = catalog.ALL, progress: Progress | None = None
+    ) -> Iterator[Block]:
+        """Yield the stems of `target` block by block, as the model produces them.
+
+        Blocks are (start, {stem: (2, k) float32}), consecutive and in order; put together
+        they are exactly what `separate` returns, so a caller can write each stem as it
+        comes without ever holding one whole. `mix` must stay as it is while blocks come,
+        except behind the last block yielded. Bad input raises here, before any work.
         """
         names = catalog.output_stems(self.spec.name, target)
         _check_mix(mix)
-        stems = self.backend.separate(mix, progress, inplace=inplace)
-        if not self.backend.sums_to_mix:
-            stems = make_consistent(stems, mix)
-        if target == catalog.ALL:
-            return stems
-        rest = [stem for name, stem in stems.items() if name != target]
-        # With two stems, "everything but X" is the other stem: no need for a new array.
-        no_target = rest[0] if len(rest) == 1 else mix - stems[target]
-        return {names[0]: stems[target], names[1]: no_target}
+        return self._blocks(mix, target, names, progress)
+
+    def _blocks(
+        self, mix: np.ndarray, target: str, names: tuple[str, ...], progress: Progress | None
+    ) -> Iterator[Block]:
+        for start, stems in self.backend.separate_blocks(mix, progress):
+            width = next(iter(stems.values())).shape[1]
+            part = mix[:, start : start + width]
+            if not self.backend.sums_to_mix:
+                make_consistent(stems, part)
+            yield start, _apply_target(stems, part, target, names)
 
     def separate_file(
         self,
@@ -128,6 +151,18 @@ def make_consistent(stems: dict[str, np.ndarray], mix: np.ndarray) -> dict[str, 
     for stem in stems.values():
         stem += share
     return stems
+
+
+def _apply_target(
+    stems: dict[str, np.ndarray], mix: np.ndarray, target: str, names: tuple[str, ...]
+) -> dict[str, np.ndarray]:
+    """Return the stems of `target` (named `names`) from all the model's stems of `mix`."""
+    if target == catalog.ALL:
+        return {name: stems[name] for name in names}
+    rest = [stem for name, stem in stems.items() if name != target]
+    # With two stems, "everything but X" is the other stem: no need for a new array.
+    no_target = rest[0] if len(rest) == 1 else mix - stems[target]
+    return {names[0]: stems[target], names[1]: no_target}
 
 
 def rescale_to_fit(stems: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

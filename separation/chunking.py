@@ -2,12 +2,13 @@
 
 The whole track stays where it is (host memory); only one batch of fixed-length chunks
 goes to the device at a time, and overlapping outputs are blended with a triangular
-weight so chunk borders leave no seam. Memory is the output plus one batch of chunks.
+weight so chunk borders leave no seam. The output comes out in blocks as it becomes
+final, so memory is one batch of chunks and one chunk's overlap, not the whole output.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import numpy as np
 import torch
@@ -45,25 +46,83 @@ def apply_chunked(
 
     `model` maps a batch (b, channels, segment) to (b, sources, channels, segment).
     """
+    out = np.empty((sources, *mix.shape), dtype=np.float32)
+    blocks = chunked_blocks(
+        model,
+        mix,
+        sources=sources,
+        segment=segment,
+        overlap=overlap,
+        batch_size=batch_size,
+        device=device,
+        progress=progress,
+    )
+    for start, block in blocks:
+        out[..., start : start + block.shape[-1]] = block
+    return out
+
+
+def chunked_blocks(
+    model: ChunkModel,
+    mix: np.ndarray,
+    *,
+    sources: int,
+    segment: int,
+    overlap: float = 0.25,
+    batch_size: int = 1,
+    device: torch.device | None = None,
+    progress: Progress | None = None,
+) -> Iterator[tuple[int, np.ndarray]]:
+    """Run `model` over `mix` in chunks; yield (start, (sources, channels, k)) in order.
+
+    After each batch of chunks, the output that no later chunk writes to or reads from
+    is final: it is yielded, divided by its blending weight, and dropped. Memory holds
+    one batch of chunks and the overlap not yet final, whatever the length of `mix`;
+    `mix` is never read before the end of a yielded block again.
+    """
     device = device or torch.device("cpu")
     channels, length = mix.shape
-    out = np.zeros((sources, channels, length), dtype=np.float32)
-    total_weight = np.zeros(length, dtype=np.float32)
     weight = triangle_weight(segment).numpy().astype(np.float32)
     offsets = chunk_offsets(length, segment, overlap)
+    final = _final_positions(offsets, length, segment)
+    done = 0  # the output before `done` has been yielded; `out` starts there
+    out = np.zeros((sources, channels, 0), dtype=np.float32)
+    total_weight = np.zeros(0, dtype=np.float32)
     for i in range(0, len(offsets), batch_size):
         starts = offsets[i : i + batch_size]
         batch = torch.from_numpy(np.stack([_take(mix, s, segment) for s in starts]))
         estimates = model(batch.to(device)).float().cpu().numpy()
+        grow = min(starts[-1] + segment, length) - done - total_weight.shape[0]
+        if grow > 0:
+            out = np.concatenate([out, np.zeros((sources, channels, grow), np.float32)], -1)
+            total_weight = np.concatenate([total_weight, np.zeros(grow, np.float32)])
         for start, estimate in zip(starts, estimates, strict=True):
             size = min(segment, length - start)
             lead = (segment - size) // 2
-            out[..., start : start + size] += estimate[..., lead : lead + size] * weight[:size]
-            total_weight[start : start + size] += weight[:size]
+            at = start - done
+            out[..., at : at + size] += estimate[..., lead : lead + size] * weight[:size]
+            total_weight[at : at + size] += weight[:size]
+        count = min(i + batch_size, len(offsets))
         if progress is not None:
-            progress(min(i + batch_size, len(offsets)) / len(offsets))
-    out /= total_weight
-    return out
+            progress(count / len(offsets))
+        ready = final[count] - done
+        if ready > 0:
+            yield done, out[..., :ready] / total_weight[:ready]
+            out, total_weight = out[..., ready:], total_weight[ready:]
+            done += ready
+
+
+def _final_positions(offsets: list[int], length: int, segment: int) -> list[int]:
+    """Return, for each k, how far the output is final once chunks 0 to k - 1 are in.
+
+    That is where chunks k and later begin to read `mix` (a short last chunk reads real
+    audio before its start, see `_take`); they write only from their start on, later still.
+    """
+    final = [length]
+    for start in reversed(offsets):
+        valid = min(segment, length - start)
+        final.append(min(final[-1], max(0, start - (segment - valid) // 2)))
+    return final[::-1]
 
 
 def _take(mix: np.ndarray, start: int, size: int) -> np.ndarray:

@@ -1,11 +1,15 @@
 """The `htdemucs` model through the demucs package, run by our own chunked inference.
 
+Stems come out block by block as the overlapping chunks make them final; the models of
+a bag run side by side and each block is their weighted average.
+
 Weights come from a local model folder (demucs' `repo=` layout: `<name>.yaml` naming
 `<sig>-<checksum>.th` files) or, when no folder is given, demucs' normal download.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from fractions import Fraction
 from pathlib import Path
 from typing import cast
@@ -14,8 +18,8 @@ import numpy as np
 import torch
 
 from separation.audio import SAMPLE_RATE
-from separation.backend import Progress
-from separation.chunking import ChunkModel, apply_chunked
+from separation.backend import Block, Progress, collect_blocks
+from separation.chunking import ChunkModel, chunked_blocks
 from separation.errors import InvalidOptions, ModelLoadingError
 
 DEFAULT_OVERLAP = 0.25
@@ -57,15 +61,21 @@ class HTDemucs4Stems:
         for model in self.models:
             model.to(device)
 
+    def separate(self, mix: np.ndarray, progress: Progress | None = None) -> dict[str, np.ndarray]:
+        """Return the whole stems of (2, n) float32 audio (its blocks put together)."""
+        return collect_blocks(self.separate_blocks(mix, progress), mix.shape[1])
+
     @torch.inference_mode()
-    def separate(
-        self, mix: np.ndarray, progress: Progress | None = None, *, inplace: bool = False
-    ) -> dict[str, np.ndarray]:
-        """Separate (2, n) float32 audio into the model's sources (`mix` is left as is)."""
-        total: np.ndarray | None = None
-        parts = zip(self.models, self.weights, self.segments, strict=True)
-        for index, (model, weights, segment) in enumerate(parts):
-            estimate = apply_chunked(
+    def separate_blocks(self, mix: np.ndarray, progress: Progress | None = None) -> Iterator[Block]:
+        """Yield the model's sources of (2, n) float32 audio as they become final.
+
+        Each model of a bag runs its own chunked inference; they advance together, and a
+        block is averaged with the per-source weights once every model has produced it.
+        """
+        shares = _shared(progress, len(self.models))
+        parts = zip(self.models, self.segments, shares, strict=True)
+        streams = [
+            chunked_blocks(
                 self._runner(model),
                 mix,
                 sources=len(self.stems),
@@ -73,17 +83,12 @@ class HTDemucs4Stems:
                 overlap=self.overlap,
                 batch_size=self.batch_size,
                 device=self.device,
-                progress=_scaled(progress, index, len(self.models)),
+                progress=share,
             )
-            estimate *= np.asarray(weights, dtype=np.float32)[:, None, None]
-            if total is None:
-                total = estimate
-            else:
-                total += estimate
-            del estimate  # a bag of models holds at most two full-length estimates
-        assert total is not None
-        total /= np.asarray(self.weights, dtype=np.float32).sum(axis=0)[:, None, None]
-        return {stem: total[i] for i, stem in enumerate(self.stems)}
+            for model, segment, share in parts
+        ]
+        for start, total in weighted_average(streams, self.weights):
+            yield start, {stem: total[i] for i, stem in enumerate(self.stems)}
 
     def _runner(self, model: torch.nn.Module) -> ChunkModel:
         def run(batch: torch.Tensor) -> torch.Tensor:
@@ -111,10 +116,54 @@ def _segment_samples(model: torch.nn.Module, segment: float | None, name: str) -
     return int(segment * SAMPLE_RATE)
 
 
-def _scaled(progress: Progress | None, index: int, count: int) -> Progress | None:
+def weighted_average(
+    streams: list[Iterator[tuple[int, np.ndarray]]], weights: list[list[float]]
+) -> Iterator[tuple[int, np.ndarray]]:
+    """Yield the per-source weighted average of streams of (sources, channels, k) blocks.
+
+    The streams cover the same samples in blocks of their own sizes. The one that has
+    come least far is advanced next, and what all of them have produced is averaged and
+    yielded, so little more than one block per stream waits at any time.
+    """
+    scales = [np.asarray(w, dtype=np.float32)[:, None, None] for w in weights]
+    norm = np.asarray(weights, dtype=np.float32).sum(axis=0)[:, None, None]
+    pending: list[list[np.ndarray]] = [[] for _ in streams]  # each one's blocks from `done`
+    done = 0
+    while True:
+        ahead = [sum(block.shape[-1] for block in blocks) for blocks in pending]
+        laggard = ahead.index(min(ahead))
+        produced = next(streams[laggard], None)
+        if produced is None:
+            return  # the stream that came least far has ended: all of the song is out
+        pending[laggard].append(produced[1])
+        ahead[laggard] += produced[1].shape[-1]
+        ready = min(ahead)
+        if ready == 0:
+            continue
+        held = [blocks[0] if len(blocks) == 1 else np.concatenate(blocks, -1) for blocks in pending]
+        total = held[0][..., :ready] * scales[0]
+        for samples, scale in zip(held[1:], scales[1:], strict=True):
+            total += samples[..., :ready] * scale
+        total /= norm
+        pending = [[samples[..., ready:]] if samples.shape[-1] > ready else [] for samples in held]
+        yield done, total
+        done += ready
+
+
+def _shared(progress: Progress | None, count: int) -> list[Progress | None]:
+    """Split `progress` among `count` parts running side by side: it gets their mean."""
     if progress is None:
-        return None
-    return lambda fraction: progress((index + fraction) / count)
+        return [None] * count
+    fractions = [0.0] * count
+
+    def part(index: int) -> Progress:
+        def report(fraction: float) -> None:
+            fractions[index] = fraction
+            progress(sum(fractions) / count)
+
+        return report
+
+    return [part(index) for index in range(count)]
 
 
 def _load(name: str, model_dir: str | Path | None) -> Loaded:

@@ -2,20 +2,22 @@
 
 The song is processed in chunks of whole 512-frame segments (the unit the network sees),
 computing each chunk's STFT from the samples it needs and streaming the inverse STFT, so
-the result equals processing the song whole while memory stays flat. Bins above the
-network's 1024 receive the mask averaged over the top of the modelled band, so the
-masks still sum to one there and nothing of the song vanishes.
+the result equals processing the song whole while memory stays flat; each chunk's stems
+are handed over as soon as they are done. Bins above the network's 1024 receive the
+mask averaged over the top of the modelled band, so the masks still sum to one there
+and nothing of the song vanishes.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import cast
 
 import numpy as np
 import torch
 
-from separation.backend import Progress
+from separation.backend import Block, Progress, collect_blocks
 from separation.pretrained import load_spleeter_unet
 from separation.stft import StreamingISTFT
 from separation.unet import UNet
@@ -60,30 +62,31 @@ class UNet2Stems:
         net.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
         return net
 
-    @torch.inference_mode()
-    def separate(
-        self, mix: np.ndarray, progress: Progress | None = None, *, inplace: bool = False
-    ) -> dict[str, np.ndarray]:
-        """Separate (2, n) float32 audio; returns vocals and accompaniment = mix - vocals.
+    def separate(self, mix: np.ndarray, progress: Progress | None = None) -> dict[str, np.ndarray]:
+        """Return the whole stems of (2, n) float32 audio (its blocks put together)."""
+        return collect_blocks(self.separate_blocks(mix, progress), mix.shape[1])
 
-        The masks sum to one, so mix - vocals is the accompaniment the masks give. With
-        `inplace` the accompaniment is written over `mix`, saving a copy of the song.
+    @torch.inference_mode()
+    def separate_blocks(self, mix: np.ndarray, progress: Progress | None = None) -> Iterator[Block]:
+        """Yield vocals and accompaniment = mix - vocals, one chunk of segments at a time.
+
+        The masks sum to one, so mix - vocals is the accompaniment the masks give. A block
+        ends where the next chunk's STFT begins to read, so `mix` is never read behind it.
         """
-        length = mix.shape[1]
         source = torch.from_numpy(mix)
-        vocals = np.zeros_like(mix)
-        istft = StreamingISTFT(self.window, HOP, length)
+        istft = StreamingISTFT(self.window, HOP, mix.shape[1])
         total = istft.total_frames
         step = SEGMENT * self.batch_size
         for first in range(0, total, step):
             last = min(first + step, total)
             spec = self._stft(source, first, last)
             start, out = istft.push(spec * self._vocal_mask(spec))
-            vocals[:, start : start + out.shape[-1]] = out.cpu().numpy()
+            vocals = out.cpu().numpy()
             if progress is not None:
                 progress(last / total)
-        accompaniment = np.subtract(mix, vocals, out=mix if inplace else None)
-        return {"vocals": vocals, "accompaniment": accompaniment}
+            if vocals.shape[1]:
+                end = start + vocals.shape[1]
+                yield start, {"vocals": vocals, "accompaniment": mix[:, start:end] - vocals}
 
     def _stft(self, source: torch.Tensor, first: int, last: int) -> torch.Tensor:
         """Return the complex STFT frames [first, last) of the centre-padded signal."""

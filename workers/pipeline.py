@@ -1,8 +1,11 @@
 """Run one claimed job: fetch the upload, separate it, encode the stems in every format, store."""
 
+from __future__ import annotations
+
 import shutil
 import tempfile
 from pathlib import Path, PurePath
+from typing import TYPE_CHECKING
 
 import numpy as np
 from django.conf import settings
@@ -15,6 +18,9 @@ from workers.engine import get_separator
 from workers.progress import ProgressReporter, report
 from workers.stem_encoding import StemEncoder
 
+if TYPE_CHECKING:  # the web process imports workers without torch
+    from separation.api import Separator
+
 
 def run_job(job: Job) -> bool:
     """Separate a running job end to end; True when its stems were stored."""
@@ -26,6 +32,21 @@ def run_job(job: Job) -> bool:
 
     report(job.id, 5, "loading model")
     separator = get_separator(job.model)
+    out_rate = input_rate if job.sample_rate == SampleRate.INPUT else audio.SAMPLE_RATE
+    with tempfile.TemporaryDirectory(prefix="stemworks-") as scratch:
+        encoder = StemEncoder(
+            Path(scratch),
+            in_rate=audio.SAMPLE_RATE,
+            out_rate=out_rate,
+            wav_depth=settings.STEMWORKS_STEM_WAV_DEPTH,
+        )
+        _separate(job, separator, samples, encoder)
+        del samples, decoded
+        return _store(job, encoder)
+
+
+def _separate(job: Job, separator: Separator, samples: np.ndarray, encoder: StemEncoder) -> None:
+    """Separate the song into the encoder's masters, each block as the engine makes it."""
     reporter = ProgressReporter(
         job.id,
         stage="separating",
@@ -34,13 +55,18 @@ def run_job(job: Job) -> bool:
         interval=settings.STEMWORKS_PROGRESS_INTERVAL_S,
     )
     reporter(0.0)
-    # The decoded song is ours alone: let the engine reuse its buffer for a stem.
-    stems = separator.separate(samples, target=job.target, progress=reporter, inplace=True)
-    del samples, decoded
+    # No stem is ever held whole: every stem's master is open and takes each block.
+    encoder.add_blocks(separator.separate_blocks(samples, job.target, reporter))
 
+
+def _store(job: Job, encoder: StemEncoder) -> bool:
+    """Encode every stem in every format from its master and store them one by one."""
     report(job.id, 92, "saving stems")
-    out_rate = input_rate if job.sample_rate == SampleRate.INPUT else audio.SAMPLE_RATE
-    return _store(job, stems, out_rate)
+
+    def saving(index: int, count: int) -> None:
+        report(job.id, 92 + 7 * index // count, "saving stems")
+
+    return job_succeed(job_id=job.id, stems=encoder.encoded(before_each=saving))
 
 
 def _decode(job: Job) -> audio.Audio:
@@ -60,22 +86,3 @@ def _excerpt(job: Job, samples: np.ndarray, rate: int) -> np.ndarray:
         start = most_energetic_start(samples, rate, seconds)
         job_record_preview_start(job_id=job.id, start=start)
     return samples[:, int(start * rate) : int(start * rate) + int(seconds * rate)]
-
-
-def _store(job: Job, stems: dict[str, np.ndarray], out_rate: int) -> bool:
-    """Encode every stem in every format through local files and store them one by one."""
-    with tempfile.TemporaryDirectory(prefix="stemworks-") as scratch:
-        encoder = StemEncoder(
-            Path(scratch),
-            in_rate=audio.SAMPLE_RATE,
-            out_rate=out_rate,
-            wav_depth=settings.STEMWORKS_STEM_WAV_DEPTH,
-        )
-        for name in list(stems):
-            # Each array goes as soon as it is on disk: the stems shrink as they are written.
-            encoder.add(name, stems.pop(name))
-
-        def saving(index: int, count: int) -> None:
-            report(job.id, 92 + 7 * index // count, "saving stems")
-
-        return job_succeed(job_id=job.id, stems=encoder.encoded(before_each=saving))

@@ -1,22 +1,23 @@
 """Encode a job's stems into every stored format, holding no more than a block of audio.
 
 Two passes, both streamed through local files:
-1. each stem, as the engine hands it over (whole today, block by block from a streaming
-   engine later), goes to a float WAV "master" at the output rate, which keeps peaks
-   above full scale; the job's peak is tracked on the way;
+1. each stem, block by block as the engine produces it (every stem's master open at
+   once), goes to a float WAV "master" at the output rate, which keeps peaks above full
+   scale; the job's peak is tracked on the way;
 2. each master is read back in blocks and encoded into the other formats at once. Integer
    and lossy copies take one common gain when the job's peak exceeds full scale, so none
    clips and the stems keep their balance (the float WAV stays exact).
 """
 
 import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from separation import audio
+from separation.backend import Block
 from webapp.jobs.lifecycle import EncodedFile, StemData
 from webapp.jobs.stem_files import STEM_FORMATS, WAV, StemFormat
 
@@ -45,18 +46,36 @@ class StemEncoder:
     def stem(self, name: str) -> Iterator[audio.AudioWriter]:
         """Open the master of stem `name`: write (2, n) float32 blocks to it, in order."""
         master = _Master(name, self.folder / f"{len(self._masters)}.master.wav")
+        self._masters.append(master)  # stems keep the order they were opened in
         with audio.AudioWriter(
             master.path, self.in_rate, "wav", wav_depth="float", out_rate=self.out_rate
         ) as writer:
             yield writer
         master.frames = writer.frames
         self.peak = max(self.peak, writer.peak)
-        self._masters.append(master)
 
     def add(self, name: str, samples: np.ndarray) -> None:
         """Write a whole stem (from an engine that returns whole arrays)."""
         with self.stem(name) as writer:
             writer.write(samples)
+
+    def add_blocks(self, blocks: Iterable[Block]) -> None:
+        """Write stems handed over block by block, as `Separator.separate_blocks` yields them.
+
+        Every stem's master is open at once and each block goes to disk as it comes, so
+        no stem is ever held whole. Blocks must be consecutive, from sample 0.
+        """
+        with contextlib.ExitStack() as stack:
+            writers: dict[str, audio.AudioWriter] = {}
+            expected = 0
+            for start, block in blocks:
+                if start != expected:
+                    raise ValueError(f"A block starts at sample {start}, not at {expected}.")
+                for name, samples in block.items():
+                    if name not in writers:
+                        writers[name] = stack.enter_context(self.stem(name))
+                    writers[name].write(samples)
+                    expected = start + samples.shape[1]
 
     @property
     def gain(self) -> float:

@@ -14,8 +14,8 @@ from workers.tasks import separate_job
 class LoudSeparator(FakeSeparator):
     """Stems far above full scale, as a decoded MP3 or a model can give; vocals twice as loud."""
 
-    def separate(self, mix, target="all", progress=None, *, inplace=False):
-        stems = super().separate(mix, target, progress, inplace=inplace)
+    def stems(self, part, names):
+        stems = super().stems(part, names)
         return {name: stem * (16 if name == "vocals" else 8) for name, stem in stems.items()}
 
 
