@@ -69,9 +69,9 @@ class HangingEngine:
         self.real = real
         self.deaf = deaf
 
-    def separate(self, mix: np.ndarray, target: str = "all", progress=None, *, inplace=False):
+    def separate_blocks(self, mix: np.ndarray, target: str = "all", progress=None):
         if mix.shape[-1] < HANG_FROM_S * audio.SAMPLE_RATE:
-            return self.real().separate(mix, target=target, progress=progress, inplace=inplace)
+            return self.real().separate_blocks(mix, target, progress)
         if self.deaf:
             signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR1})  # billiard's soft limit
         time.sleep(3600)
