@@ -36,15 +36,30 @@ def test_it_returns_409_for_a_finished_job(owner_api, owner):
     response = owner_api.post(url(job))
 
     assert response.status_code == 409
-    assert "succeeded" in response.json()["detail"]
+    assert response.json()["detail"] == (
+        "The job has already succeeded; only a queued or running job can be cancelled."
+    )
     job.refresh_from_db()
     assert job.status == Status.SUCCEEDED
+
+
+def test_cancelling_twice_says_the_job_was_already_cancelled(owner_api, owner):
+    job = JobFactory(owner=owner)
+    owner_api.post(url(job))
+
+    response = owner_api.post(url(job))
+
+    assert response.status_code == 409
+    assert response.json()["detail"].startswith("The job was already cancelled;")
 
 
 def test_it_returns_404_for_another_users_job(other_api, owner):
     job = JobFactory(owner=owner)
 
-    assert other_api.post(url(job)).status_code == 404
+    response = other_api.post(url(job))
+
+    assert response.status_code == 404
+    assert response.json() == {"detail": "You have no job with this id."}
     job.refresh_from_db()
     assert job.status == Status.QUEUED
 

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import Prefetch, QuerySet
-from django.shortcuts import get_object_or_404
+from django.http import Http404
 from django.utils import timezone
 
 from webapp.jobs.errors import NoStems
@@ -32,7 +32,10 @@ def jobs_page_for_user(*, user) -> QuerySet[Job]:
 
 def job_for_user(*, user, job_id: object) -> Job:
     """Return one of the user's jobs, or raise Http404 (also for other users' jobs)."""
-    return get_object_or_404(jobs_for_user(user=user), id=job_id)
+    job = jobs_for_user(user=user).filter(id=job_id).first()
+    if job is None:
+        raise Http404("You have no job with this id.")
+    return job
 
 
 def finished_job_for_user(*, user, job_id: object) -> Job:
@@ -48,8 +51,13 @@ def finished_job_for_user(*, user, job_id: object) -> Job:
 def stem_for_user(*, user, job_id: object, name: str) -> Stem:
     """Return a stem of one of the user's finished jobs: 404 for an unknown job or stem name."""
     job = finished_job_for_user(user=user, job_id=job_id)
-    stems = Stem.objects.select_related("job").prefetch_related("files")
-    return get_object_or_404(stems, job=job, name=name)
+    # The job came with its stems and their stored copies: no further query.
+    stems = list(job.stems.all())
+    for stem in stems:
+        if stem.name == name:
+            return stem
+    names = ", ".join(stem.name for stem in stems)
+    raise Http404(f"This job has no stem {name!r}; its stems are: {names}.")
 
 
 @dataclass(frozen=True)

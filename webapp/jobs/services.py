@@ -175,6 +175,13 @@ def _in_words(seconds: int) -> str:
     return f"{max(1, minutes)} min"
 
 
+_OVER = {
+    Status.SUCCEEDED: "has already succeeded",
+    Status.FAILED: "has already failed",
+    Status.CANCELLED: "was already cancelled",
+}
+
+
 def job_cancel(*, job: Job) -> Job:
     """Cancel a queued or running job; the worker notices at its next progress report."""
     with transaction.atomic():
@@ -187,7 +194,7 @@ def job_cancel(*, job: Job) -> Job:
     job.refresh_from_db()
     if updated == 0:
         raise JobConflict(
-            f"The job is already {job.status}; only a queued or running job can be cancelled."
+            f"The job {_OVER[job.status]}; only a queued or running job can be cancelled."
         )
     return job
 
