@@ -5,7 +5,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from tests.factories import JobFactory, RunningJobFactory
+from tests.factories import JobFactory, RunningJobFactory, charged_job
+from webapp.billing.selectors import credits_balance
 from webapp.jobs import lifecycle, pricing
 from webapp.jobs.models import Job, Status
 
@@ -37,6 +38,23 @@ def test_a_redelivery_of_the_claiming_task_takes_its_running_job_back_at_once(ow
     again = lifecycle.job_claim(job_id=job.id, task_id="task-1")
 
     assert again is not None and again.attempts == 2 and again.claimed_by == "task-1"
+
+
+def test_a_redelivery_past_the_last_attempt_fails_the_job_and_refunds_it(owner, settings):
+    settings.STEMWORKS_MAX_ATTEMPTS = 2
+    job = charged_job(owner, cost=3)
+    assert lifecycle.job_claim(job_id=job.id, task_id="task-1") is not None
+    assert lifecycle.job_claim(job_id=job.id, task_id="task-1") is not None
+
+    # The song killed the worker twice; the broker hands the task over a third time.
+    assert lifecycle.job_claim(job_id=job.id, task_id="task-1") is None
+
+    job.refresh_from_db()
+    assert (job.status, job.attempts) == (Status.FAILED, 2)
+    assert "stopped while separating this song 2 times" in job.error
+    assert credits_balance(user=owner) == 100
+    assert lifecycle.job_claim(job_id=job.id, task_id="task-1") is None
+    assert credits_balance(user=owner) == 100
 
 
 def test_another_task_cannot_take_a_running_job_with_a_fresh_heartbeat(owner):

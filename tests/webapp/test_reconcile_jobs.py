@@ -69,7 +69,7 @@ def test_it_fails_a_job_after_the_maximum_attempts_with_a_reason(owner, enqueued
     job.refresh_from_db()
     assert report.failed == [job.id]
     assert job.status == Status.FAILED
-    assert "stopped responding" in job.error
+    assert "The worker stopped while separating this song" in job.error
     assert enqueued == []
 
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from webapp.billing.services import credits_refund
 from webapp.jobs import layout
+from webapp.jobs.lifecycle import worker_lost_reason
 from webapp.jobs.models import FINISHED, Job, Status, Stem
 from workers import queue
 
@@ -38,10 +39,7 @@ def job_files_delete(*, job_id: object, input_name: str) -> None:
 
 def _gave_up_reason(job: Job) -> str:
     if job.status == Status.RUNNING:
-        return (
-            "The worker stopped responding while separating this song "
-            f"{job.attempts} times, so we gave up. Try again, or try a shorter file."
-        )
+        return worker_lost_reason(job.attempts)
     return "No worker picked this job up in time. Please try again later."
 
 

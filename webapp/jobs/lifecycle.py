@@ -45,13 +45,16 @@ def job_claim(*, job_id: object, task_id: str = "", now: datetime | None = None)
     """Move a queued job to running for task `task_id`; None when another has it or it is over.
 
     A running job is taken back when its heartbeat went stale, or at once by a redelivery
-    of the very task that claimed it (its worker died: nobody else is running it).
+    of the very task that claimed it (its worker died: nobody else is running it) while it
+    has attempts left; a redelivery past the last attempt fails the job and refunds it, so
+    a song that kills its worker every time cannot keep the queue busy forever.
     """
     now = now or timezone.now()
     stale = now - timedelta(seconds=settings.STEMWORKS_HEARTBEAT_TIMEOUT_S)
     claimable = Q(status=Status.QUEUED) | Q(status=Status.RUNNING, heartbeat_at__lt=stale)
-    if task_id:
-        claimable |= Q(status=Status.RUNNING, claimed_by=task_id)
+    own = Q(status=Status.RUNNING, claimed_by=task_id) if task_id else None
+    if own is not None:
+        claimable |= own & Q(attempts__lt=settings.STEMWORKS_MAX_ATTEMPTS)
     updated = Job.objects.filter(claimable, id=job_id).update(
         status=Status.RUNNING,
         started_at=now,
@@ -63,9 +66,29 @@ def job_claim(*, job_id: object, task_id: str = "", now: datetime | None = None)
         attempts=F("attempts") + 1,
     )
     if updated == 0:
-        # Nothing got updated: another worker got there first, or the job is over.
+        # Nothing got updated: another worker got there first, or the job is over, or
+        # this task's own attempts are used up.
+        if own is not None:
+            _give_up(job_id=job_id, still=own, now=now)
         return None
     return Job.objects.get(id=job_id)
+
+
+def worker_lost_reason(attempts: int) -> str:
+    """Explain a job whose worker died (or went silent) on every attempt."""
+    return (
+        "The worker stopped while separating this song "
+        f"{attempts} times, so we gave up. Try again, or try a shorter file."
+    )
+
+
+def _give_up(*, job_id: object, still: Q, now: datetime) -> None:
+    reason = worker_lost_reason(settings.STEMWORKS_MAX_ATTEMPTS)
+    with transaction.atomic():
+        if Job.objects.filter(still, id=job_id).update(
+            status=Status.FAILED, stage="failed", error=reason, finished_at=now
+        ):
+            credits_refund(job_id=job_id, reason=f"Refund: the job failed. {reason}")
 
 
 def job_report_progress(*, job_id: object, progress: int, stage: str) -> bool:
