@@ -30,8 +30,9 @@ migrate: install
 
 # Web server and a worker (with its beat schedule) in one command, on embedded defaults
 # (SQLite, local files, filesystem broker) unless DATABASE_URL / REDIS_URL are set.
-# SITE_URL (links made without a request) follows HOST and PORT unless it is set.
-run: export SITE_URL ?= http://$(HOST):$(PORT)
+# SITE_URL (the address in e-mailed links) follows HOST and PORT unless it is set; a
+# wildcard HOST (0.0.0.0) gives 127.0.0.1: set SITE_URL to the address people use.
+run: export SITE_URL ?= http://$(if $(filter 0.0.0.0,$(HOST)),127.0.0.1,$(HOST)):$(PORT)
 run: migrate
 	$(BIN)/python manage.py collectstatic --noinput -v 0
 	$(BIN)/python manage.py ensure_demo_user

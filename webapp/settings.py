@@ -25,7 +25,12 @@ if (
     raise ImproperlyConfigured("Set SECRET_KEY in production.")
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")
-SITE_URL = envstr("SITE_URL", "http://127.0.0.1:8000")
+# The address people reach this site at, for links in e-mails and redirects; unset, links
+# use the address each request came in on (webapp.accounts.links).
+SITE_URL = envstr("SITE_URL").rstrip("/")
+# Behind a proxy that ends TLS and sets X-Forwarded-Proto: trust it, so requests count as https.
+if envbool("STEMWORKS_BEHIND_TLS_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -148,6 +153,8 @@ MEDIA_ROOT = Path(envstr("STEMWORKS_MEDIA_ROOT", str(VAR_DIR / "media")))
 S3_BUCKET = envstr("STEMWORKS_S3_BUCKET")
 # On S3, downloads answer 302 to a signed URL that works this long (S3 then serves ranges).
 STEMWORKS_SIGNED_URL_SECONDS = envint("STEMWORKS_SIGNED_URL_SECONDS", 300, minimum=1)
+# Where browsers reach the S3 server, when not at STEMWORKS_S3_ENDPOINT_URL (e.g. MinIO in compose).
+STEMWORKS_S3_PUBLIC_URL = envstr("STEMWORKS_S3_PUBLIC_URL").rstrip("/")
 if S3_BUCKET:
     _files = {
         "BACKEND": "storages.backends.s3.S3Storage",

@@ -3,8 +3,11 @@
 The one place that knows which backend holds the files, so tests patch one module.
 """
 
+import functools
 from collections.abc import Iterator
 
+import boto3
+from botocore.config import Config
 from django.conf import settings
 from django.core.files.storage import default_storage
 
@@ -25,13 +28,33 @@ def signed_url(name: str, *, filename: str, content_type: str) -> str | None:
     """
     if not on_s3():
         return None
-    return default_storage.url(
-        name,
-        parameters={
-            "ResponseContentDisposition": f'inline; filename="{filename}"',
-            "ResponseContentType": content_type,
-        },
-        expire=settings.STEMWORKS_SIGNED_URL_SECONDS,
+    parameters = {
+        "ResponseContentDisposition": f'inline; filename="{filename}"',
+        "ResponseContentType": content_type,
+    }
+    expire = settings.STEMWORKS_SIGNED_URL_SECONDS
+    if not settings.STEMWORKS_S3_PUBLIC_URL:
+        return default_storage.url(name, parameters=parameters, expire=expire)
+    # Browsers reach the S3 server at another address than the workers do (MinIO behind
+    # compose): sign for the public address; signing needs no request to the server.
+    key = default_storage._normalize_name(name)
+    return _public_client(settings.STEMWORKS_S3_PUBLIC_URL).generate_presigned_url(
+        "get_object",
+        Params={"Bucket": default_storage.bucket_name, "Key": key, **parameters},
+        ExpiresIn=expire,
+    )
+
+
+@functools.cache
+def _public_client(endpoint_url: str):
+    options = settings.STORAGES["default"]["OPTIONS"]
+    return boto3.client(
+        "s3",
+        endpoint_url=endpoint_url,
+        aws_access_key_id=options["access_key"],
+        aws_secret_access_key=options["secret_key"],
+        region_name=options["region_name"],
+        config=Config(signature_version="s3v4"),
     )
 
 

@@ -48,6 +48,7 @@ def test_it_opens_a_checkout_session_and_records_the_payment(owner_api, owner, s
 
 def test_stripe_sends_the_buyer_back_to_the_address_they_used(owner_api, stripe_http, settings):
     settings.ALLOWED_HOSTS = ["stemworks.example"]
+    settings.SITE_URL = ""
     stripe_http.answer(200, {"id": "cs_3", "object": "checkout.session", "url": "https://x/3"})
 
     owner_api.post(URL, {"pack": "starter"}, HTTP_HOST="stemworks.example:8011")

@@ -59,3 +59,10 @@ def test_a_site_url_set_by_hand_wins(fake_venv):
     calls = make_run(fake_venv, "PORT=8011", SITE_URL="https://stems.example.org")
 
     assert all(c.endswith("SITE_URL=https://stems.example.org") for c in calls)
+
+
+def test_a_wildcard_host_gives_links_to_the_local_address(fake_venv):
+    calls = make_run(fake_venv, "HOST=0.0.0.0", "PORT=8011")
+
+    assert all(c.endswith("SITE_URL=http://127.0.0.1:8011") for c in calls)
+    assert any("runserver --noreload 0.0.0.0:8011" in c for c in calls)

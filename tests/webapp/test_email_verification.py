@@ -28,6 +28,7 @@ def test_the_emailed_link_verifies_the_address(other_api, other_user, client):
 
 def test_a_new_link_uses_the_address_the_server_was_reached_at(other_api, settings):
     settings.ALLOWED_HOSTS = ["stemworks.example"]
+    settings.SITE_URL = ""
 
     other_api.post("/api/v1/auth/email/send", HTTP_HOST="stemworks.example:8011")
 

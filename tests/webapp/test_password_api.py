@@ -58,6 +58,7 @@ def test_a_reset_link_sets_a_new_password_once(anonymous_api, owner):
 
 def test_the_reset_link_uses_the_address_the_server_was_reached_at(anonymous_api, owner, settings):
     settings.ALLOWED_HOSTS = ["stemworks.example"]
+    settings.SITE_URL = ""
 
     anonymous_api.post(
         "/api/v1/auth/password/reset",

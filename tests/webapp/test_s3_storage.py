@@ -169,6 +169,24 @@ def test_a_download_redirects_to_a_short_lived_signed_url_that_serves_the_stem(
     assert sf.info(io.BytesIO(data)).duration == pytest.approx(1.5, abs=0.1)
 
 
+def test_signed_urls_use_the_public_address_when_browsers_reach_s3_elsewhere(
+    separated_job, bucket, owner_api, settings, s3_endpoint
+):
+    public = s3_endpoint.replace("127.0.0.1", "localhost")
+    settings.STEMWORKS_S3_PUBLIC_URL = public
+    url = reverse("jobs:stem", args=[separated_job.id, "vocals"])
+
+    response = owner_api.get(url, {"format": "flac"})
+
+    signed = response["Location"]
+    assert signed.startswith(f"{public}/{bucket.name}/jobs/{separated_job.id}/stems/vocals.flac?")
+    assert "X-Amz-Signature" in parse_qs(urlsplit(signed).query)
+    status, headers, data = fetch(signed)
+    assert status == 200 and headers["Content-Type"] == "audio/flac"
+    row = separated_job.stems.get(name="vocals").files.get(format="flac")
+    assert data == bucket.read(row.file.name)
+
+
 def test_s3_serves_byte_ranges_of_the_signed_url(separated_job, bucket, owner_api):
     response = owner_api.get(reverse("jobs:stem", args=[separated_job.id, "vocals"]))
     whole = fetch(response["Location"])[2]

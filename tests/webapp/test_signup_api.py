@@ -62,13 +62,26 @@ def test_the_verification_link_uses_the_address_the_server_was_reached_at(
     anonymous_api, settings, db, django_capture_on_commit_callbacks
 ):
     settings.ALLOWED_HOSTS = ["stemworks.example"]
-    settings.SITE_URL = "http://127.0.0.1:8000"
+    settings.SITE_URL = ""
 
     with django_capture_on_commit_callbacks(execute=True):
         anonymous_api.post(URL, GOOD, HTTP_HOST="stemworks.example:8011")
 
     assert "http://stemworks.example:8011/accounts/verify-email/" in mail.outbox[0].body
     assert ":8000" not in mail.outbox[0].body
+
+
+def test_a_configured_site_url_wins_over_the_host_a_proxy_passes_on(
+    anonymous_api, settings, db, django_capture_on_commit_callbacks
+):
+    settings.ALLOWED_HOSTS = ["app"]
+    settings.SITE_URL = "https://stems.example.org"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        anonymous_api.post(URL, GOOD, HTTP_HOST="app:8000")
+
+    assert "https://stems.example.org/accounts/verify-email/" in mail.outbox[0].body
+    assert "app:8000" not in mail.outbox[0].body
 
 
 def test_a_sign_up_without_a_request_links_to_site_url(

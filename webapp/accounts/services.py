@@ -20,6 +20,7 @@ from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
 from django.utils.translation import ngettext
 
+from webapp.accounts import links
 from webapp.accounts.models import ApiToken, EmailVerification
 from webapp.billing.models import CreditTransaction
 from webapp.billing.services import credits_grant
@@ -95,7 +96,7 @@ def _lifetime_text(seconds: int) -> str:
 def email_verification_send(*, user, site_url: str | None = None) -> None:
     """E-mail the user a link (on `site_url`, else SITE_URL) that verifies their address."""
     token = email_verification_token(user=user)
-    link = (site_url or settings.SITE_URL).rstrip("/") + reverse("verify-email", args=[token])
+    link = (site_url or links.site_url()) + reverse("verify-email", args=[token])
     send_mail(
         "Verify your e-mail address for Stemworks",
         f"Hello {user.username},\n\nopen this link to verify your e-mail address:\n\n{link}\n\n"
@@ -149,7 +150,7 @@ def password_reset_send(*, email: str, site_url: str | None = None) -> None:
 
     Silent when there is none, so the answer does not tell who has an account.
     """
-    site = urlsplit(site_url or settings.SITE_URL)
+    site = urlsplit(site_url or links.site_url())
     form = PasswordResetForm(data={"email": email})
     if form.is_valid():
         form.save(domain_override=site.netloc, use_https=site.scheme == "https")

@@ -1,8 +1,8 @@
 """Create the demo login `make run` prints, so a fresh install can be tried at once."""
 
-from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from webapp.accounts.links import site_url
 from webapp.accounts.services import demo_user_ensure
 
 
@@ -15,8 +15,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, username: str, password: str, **options) -> None:
         _, token = demo_user_ensure(username=username, password=password)
+        site = site_url()
         self.stdout.write(
-            f"Stemworks is at {settings.SITE_URL}/  (API docs: {settings.SITE_URL}/api/docs/)\n"
+            f"Stemworks is at {site}/  (API docs: {site}/api/docs/)\n"
             f"Demo login: {username} / {password}\n"
             f"API token:  {token}"
         )
