@@ -106,3 +106,21 @@ def test_a_patch_of_another_users_job_returns_404(owner_api, other_api, owner):
 
     assert other_api.patch(url(job), {"rating": 1}, format="json").status_code == 404
     assert JobFeedback.objects.get().rating == 4
+
+
+def test_thumbs_for_a_job_past_retention_are_checked_against_its_model(owner_api, owner):
+    job = succeeded_job(owner)
+    job.stems.all().delete()
+    job.purged_at = job.finished_at
+    job.save()
+
+    long_name = owner_api.put(url(job), {"rating": 3, "stems": {"x" * 60: "up"}}, format="json")
+    known = owner_api.put(url(job), {"rating": 3, "stems": {"vocals": "up"}}, format="json")
+
+    assert long_name.status_code == 400
+    assert (
+        "has vocals, accompaniment" in long_name.json()["stems"][0]
+        or "accompaniment" in long_name.json()["stems"][0]
+    )
+    assert known.status_code == 201
+    assert known.json()["stems"] == {"vocals": "up"}

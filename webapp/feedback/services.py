@@ -2,6 +2,7 @@
 
 from django.db import transaction
 
+from separation import catalog
 from webapp.errors import ApplicationError, Conflict
 from webapp.feedback.models import JobFeedback, StemFeedback
 from webapp.jobs.models import Job, Status
@@ -25,9 +26,10 @@ def _check(*, job: Job, stems: dict | None) -> None:
     if job.status != Status.SUCCEEDED:
         raise JobNotRateable(f"Only a succeeded job can be rated; this one is {job.status}.")
     if stems:
-        known = set(job.stems.values_list("name", flat=True))
+        # The stems the job's model and target make: still known after retention.
+        known = set(catalog.output_stems(job.model, job.target))
         unknown = sorted(set(stems) - known)
-        if unknown and known:
+        if unknown:
             raise FeedbackRefused(
                 f"This job has no stem {', '.join(unknown)}; it has {', '.join(sorted(known))}.",
                 field="stems",

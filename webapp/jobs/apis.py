@@ -13,15 +13,12 @@ from rest_framework.views import APIView
 
 from separation import audio
 from webapp import storage
-from webapp.errors import Conflict
 from webapp.jobs import responses, selectors, services, stem_files
 from webapp.jobs.serializers import (
     JobCreateInputSerializer,
     JobOutputSerializer,
     PreviewAllowanceOutputSerializer,
 )
-
-__all__ = ["Conflict"]
 
 AUDIO_RESPONSE = {(200, ct): OpenApiTypes.BINARY for ct in audio.CONTENT_TYPES.values()}
 # Error bodies are `{"detail": "..."}`, or `{"field": ["..."]}` for a field's fault.
