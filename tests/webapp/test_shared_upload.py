@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+import pytest
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
@@ -75,3 +76,23 @@ def test_a_full_job_from_a_preview_without_a_recorded_length_pays_for_the_whole_
 
     assert full.input_duration == 150
     assert full.cost == 3  # 2.5 started minutes, not the excerpt's one
+
+
+def test_a_job_from_an_upload_purged_meanwhile_is_refused_and_charges_nothing(owner, monkeypatch):
+    from webapp.billing.selectors import credits_balance
+    from webapp.jobs.errors import SourceGone
+
+    monkeypatch.setattr("workers.queue.enqueue_separation", lambda **kwargs: None)
+    preview = JobFactory(
+        owner=owner, kind="preview", status=Status.SUCCEEDED, input_duration=1.0,
+        finished_at=timezone.now() - timedelta(days=30),
+    )  # fmt: skip
+    # The request read the preview just before the retention run deleted its upload.
+    assert housekeeping.jobs_purge_expired() == 1
+    assert not default_storage.exists(preview.input_file.name)
+
+    with pytest.raises(SourceGone):
+        services.job_create(owner=owner, source=preview, model="unet-2stems")
+
+    assert Job.objects.count() == 1
+    assert credits_balance(user=owner) == 100

@@ -90,10 +90,14 @@ def jobs_purge_expired(*, now: datetime | None = None) -> int:
     ).values_list("id", "input_file")
     purged = 0
     for job_id, input_name in list(expired):
-        job_files_delete(job_id=job_id, input_name=input_name)
+        # Marked first, under the row's lock: a new job that reuses this upload either
+        # committed before (and its use keeps the file) or now sees it gone.
         with transaction.atomic():
-            Stem.objects.filter(job_id=job_id).delete()
-            purged += Job.objects.filter(id=job_id, purged_at__isnull=True).update(
+            if not Job.objects.filter(id=job_id, purged_at__isnull=True).update(
                 purged_at=now, input_file=""
-            )
+            ):
+                continue
+            Stem.objects.filter(job_id=job_id).delete()
+        job_files_delete(job_id=job_id, input_name=input_name)
+        purged += 1
     return purged

@@ -76,30 +76,32 @@ def job_create(
 
     stored, committed = None, False
     try:
+        job = Job(
+            owner=owner,
+            original_name=name[:255],
+            duration=duration,
+            input_duration=input_duration,
+            model=model,
+            target=target,
+            kind=kind,
+            preview_start=preview_start,
+            sample_rate=sample_rate,
+            source_job=source,
+            status=Status.QUEUED,
+            stage="queued",
+            cost=cost,
+            queued_at=timezone.now(),
+        )
+        if source is None:
+            # Stored before the transaction: on SQLite a write transaction holds the whole
+            # database, which must not wait for a large file to be copied.
+            job.input_file.save(name, upload, save=False)
+            stored = job.input_file.name
         with transaction.atomic():
             if kind == Kind.PREVIEW:
                 _check_preview_allowance(owner=owner)
-            job = Job(
-                owner=owner,
-                original_name=name[:255],
-                duration=duration,
-                input_duration=input_duration,
-                model=model,
-                target=target,
-                kind=kind,
-                preview_start=preview_start,
-                sample_rate=sample_rate,
-                source_job=source,
-                status=Status.QUEUED,
-                stage="queued",
-                cost=cost,
-                queued_at=timezone.now(),
-            )
             if source is not None:
-                job.input_file.name = source.input_file.name
-            else:
-                job.input_file.save(name, upload, save=False)
-                stored = job.input_file.name
+                job.input_file.name = _reusable_input(source)
             job.save()
             if kind == Kind.PREVIEW:
                 PreviewUse.objects.create(owner=owner, job_id=job.id)
@@ -111,6 +113,19 @@ def job_create(
             default_storage.delete(stored)
         raise
     return job
+
+
+def _reusable_input(source: Job) -> str:
+    """Return the source job's upload, locking its row so retention cannot delete it now."""
+    name = (
+        Job.objects.select_for_update()
+        .filter(id=source.id, purged_at__isnull=True)
+        .values_list("input_file", flat=True)
+        .first()
+    )
+    if not name:
+        raise SourceGone("The upload of that job was deleted; upload the song again.")
+    return name
 
 
 def preview_excerpt_start(input_duration: float, start: float | None) -> float | None:
