@@ -2,7 +2,7 @@
 
 from django.urls import reverse
 
-from tests.factories import succeeded_job
+from tests.factories import JobFactory, succeeded_job
 
 
 def detail(client, job) -> dict:
@@ -50,3 +50,16 @@ def test_the_job_list_makes_no_query_per_stem(owner_api, owner, django_assert_ma
         response = owner_api.get(reverse("jobs:list"))
 
     assert len(response.json()["results"]) == 5
+
+
+def test_formats_lists_what_the_stems_answer(owner_api, owner):
+    unfinished = JobFactory(owner=owner)
+    stored = succeeded_job(owner, formats=("wav", "flac", "mp3", "listen"))
+    old = succeeded_job(owner)  # stored before every format was: WAV only
+
+    def formats(job):
+        return owner_api.get(reverse("jobs:detail", args=[job.id])).json()["formats"]
+
+    assert formats(unfinished) == ["wav", "flac", "mp3", "listen"]
+    assert formats(stored) == ["wav", "flac", "mp3", "listen"]
+    assert formats(old) == ["wav"]

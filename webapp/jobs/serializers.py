@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from separation import audio, catalog
+from separation import catalog
 from separation.errors import InvalidOptions
 from webapp.jobs import stem_files
 from webapp.jobs.links import JobLinks
@@ -156,7 +156,9 @@ class JobOutputSerializer(serializers.ModelSerializer):
         return super().to_representation(job)
 
     def get_formats(self, job: Job) -> list[str]:
-        return list(audio.OUTPUT_FORMATS)
+        """The `format=` values this job's stems answer: what was stored, or will be."""
+        stored = {row.format for stem in job.stems.all() for row in stem.files.all()}
+        return [key for key in stem_files.STEM_FORMATS if key in stored or not stored]
 
     def get_zip_url(self, job: Job) -> str:
         return self.context["links"].zip(job.id)
