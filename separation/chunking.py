@@ -31,37 +31,6 @@ def chunk_offsets(length: int, segment: int, overlap: float) -> list[int]:
     return list(range(0, length, stride))
 
 
-def apply_chunked(
-    model: ChunkModel,
-    mix: np.ndarray,
-    *,
-    sources: int,
-    segment: int,
-    overlap: float = 0.25,
-    batch_size: int = 1,
-    device: torch.device | None = None,
-    progress: Progress | None = None,
-) -> np.ndarray:
-    """Run `model` over (channels, n) `mix` in chunks; return (sources, channels, n).
-
-    `model` maps a batch (b, channels, segment) to (b, sources, channels, segment).
-    """
-    out = np.empty((sources, *mix.shape), dtype=np.float32)
-    blocks = chunked_blocks(
-        model,
-        mix,
-        sources=sources,
-        segment=segment,
-        overlap=overlap,
-        batch_size=batch_size,
-        device=device,
-        progress=progress,
-    )
-    for start, block in blocks:
-        out[..., start : start + block.shape[-1]] = block
-    return out
-
-
 def chunked_blocks(
     model: ChunkModel,
     mix: np.ndarray,
