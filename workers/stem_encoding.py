@@ -4,9 +4,10 @@ Two passes, both streamed through local files:
 1. each stem, block by block as the engine produces it (every stem's master open at
    once), goes to a float WAV "master" at the output rate, which keeps peaks above full
    scale; the job's peak is tracked on the way;
-2. each master is read back in blocks and encoded into the other formats at once. Integer
-   and lossy copies take one common gain when the job's peak exceeds full scale, so none
-   clips and the stems keep their balance (the float WAV stays exact).
+2. each master is read back in blocks and encoded into the other formats at once, and its
+   waveform peaks are gathered on the way. Integer and lossy copies (and the peaks) take
+   one common gain when the job's peak exceeds full scale, so none clips and the stems
+   keep their balance (the float WAV stays exact).
 """
 
 import contextlib
@@ -18,6 +19,7 @@ import numpy as np
 
 from separation import audio
 from separation.backend import Block
+from separation.peaks import PeaksAccumulator
 from webapp.jobs.lifecycle import EncodedFile, StemData
 from webapp.jobs.stem_files import STEM_FORMATS, WAV, StemFormat
 
@@ -93,33 +95,40 @@ class StemEncoder:
         for index, master in enumerate(self._masters):
             if before_each is not None:
                 before_each(index, len(self._masters))
-            files = self._encode(master)
+            files, peaks = self._encode(master)
             yield StemData(
                 name=master.name,
                 duration=master.frames / self.out_rate,
                 sample_rate=self.out_rate,
                 files=tuple(files),
+                peaks=peaks,
             )
             for encoded in files:
                 encoded.path.unlink(missing_ok=True)
+            peaks.unlink(missing_ok=True)
 
-    def _encode(self, master: _Master) -> list[EncodedFile]:
-        """Read a master once, in blocks, feeding every format's writer from it."""
+    def _encode(self, master: _Master) -> tuple[list[EncodedFile], Path]:
+        """Read a master once, in blocks, feeding every format's writer and the peaks from it."""
         keep_master = self.wav_depth == "float"
         formats = [f for f in STEM_FORMATS.values() if not (keep_master and f is WAV)]
+        # The peaks take the lossy copies' gain: the waveform shows what a player plays.
+        peaks = PeaksAccumulator(self.out_rate, gain=self.gain)
         with contextlib.ExitStack() as stack:
             writers = [stack.enter_context(self._writer(master, f)) for f in formats]
             for block in audio.read_blocks(master.path):
+                peaks.add(block)
                 for writer in writers:
                     writer.write(block)
+        peaks_path = master.path.with_name(f"{self._stem_number(master)}.peaks.json")
+        peaks.write(peaks_path)
         files = [
             EncodedFile(fmt.key, self._path(master, fmt), writer.sample_rate)
             for fmt, writer in zip(formats, writers, strict=True)
         ]
         if keep_master:
-            return [EncodedFile(WAV.key, master.path, self.out_rate), *files]
+            return [EncodedFile(WAV.key, master.path, self.out_rate), *files], peaks_path
         master.path.unlink()
-        return files
+        return files, peaks_path
 
     def _writer(self, master: _Master, fmt: StemFormat) -> audio.AudioWriter:
         return audio.AudioWriter(
@@ -133,4 +142,7 @@ class StemEncoder:
         )
 
     def _path(self, master: _Master, fmt: StemFormat) -> Path:
-        return master.path.with_name(f"{master.path.name.split('.')[0]}.{fmt.suffix}")
+        return master.path.with_name(f"{self._stem_number(master)}.{fmt.suffix}")
+
+    def _stem_number(self, master: _Master) -> str:
+        return master.path.name.split(".")[0]

@@ -60,9 +60,9 @@ def test_every_format_is_stored_as_the_docs_say(owner, fake_separator):
         )
         assert found.duration == pytest.approx(2.0, abs=0.1)
         assert row.size == row.file.size and row.sample_rate == rate
-    # Constant bitrates: 320 kb/s to download, 128 kb/s to listen.
+    # Constant bitrates: 320 kb/s to download, 160 kb/s to listen.
     assert info(job, "mp3")[0].size == pytest.approx(2.0 * 320_000 / 8, rel=0.1)
-    assert info(job, "listen")[0].size == pytest.approx(2.0 * 128_000 / 8, rel=0.1)
+    assert info(job, "listen")[0].size == pytest.approx(2.0 * 160_000 / 8, rel=0.1)
     assert info(job, "listen")[0].file.name.endswith("/vocals.listen.mp3")
 
 

@@ -39,6 +39,8 @@ class StemData:
     duration: float
     sample_rate: int
     files: tuple[EncodedFile, ...]
+    # Its waveform peaks as JSON (audiowaveform's format), for players to draw.
+    peaks: Path | None = None
 
 
 def job_claim(*, job_id: object, task_id: str = "", now: datetime | None = None) -> Job | None:
@@ -112,7 +114,7 @@ def job_succeed(*, job_id: object, stems: Iterable[StemData]) -> bool:
     is still running at the end. Whatever was stored goes again on any error or refusal.
     """
     stored: list[str] = []
-    rows: list[tuple[StemData, list[tuple[EncodedFile, str, int]]]] = []
+    rows: list[_StoredStem] = []
     try:
         for stem in stems:
             files = []
@@ -120,7 +122,10 @@ def job_succeed(*, job_id: object, stems: Iterable[StemData]) -> bool:
                 name = _store(job_id, stem.name, encoded)
                 stored.append(name)
                 files.append((encoded, name, encoded.path.stat().st_size))
-            rows.append((stem, files))
+            peaks = _store_peaks(job_id, stem) if stem.peaks is not None else ""
+            if peaks:
+                stored.append(peaks)
+            rows.append(_StoredStem(stem, files, peaks))
         with transaction.atomic():
             updated = Job.objects.filter(id=job_id, status=Status.RUNNING).update(
                 status=Status.SUCCEEDED, progress=100, stage="done", finished_at=timezone.now()
@@ -136,6 +141,15 @@ def job_succeed(*, job_id: object, stems: Iterable[StemData]) -> bool:
     return False
 
 
+@dataclass(frozen=True)
+class _StoredStem:
+    """A stem whose files are in storage: (encoded file, stored name, bytes) and its peaks."""
+
+    data: StemData
+    files: list[tuple[EncodedFile, str, int]]
+    peaks: str
+
+
 def _store(job_id: object, stem: str, encoded: EncodedFile) -> str:
     """Copy one encoded file into storage in blocks (never whole in memory); return its name."""
     suffix = stem_files.stem_format(encoded.format).suffix
@@ -143,17 +157,31 @@ def _store(job_id: object, stem: str, encoded: EncodedFile) -> str:
         return default_storage.save(layout.stem_name(job_id, stem, suffix), File(local))
 
 
-def _create_rows(job_id: object, rows: list) -> None:
+def _store_peaks(job_id: object, stem: StemData) -> str:
+    """Copy a stem's waveform peaks into storage; return their name."""
+    assert stem.peaks is not None
+    with stem.peaks.open("rb") as local:
+        name = layout.stem_name(job_id, stem.name, stem_files.PEAKS_SUFFIX)
+        return default_storage.save(name, File(local))
+
+
+def _create_rows(job_id: object, rows: list[_StoredStem]) -> None:
     made = Stem.objects.bulk_create(
-        Stem(job_id=job_id, name=stem.name, duration=stem.duration, sample_rate=stem.sample_rate)
-        for stem, _ in rows
+        Stem(
+            job_id=job_id,
+            name=row.data.name,
+            duration=row.data.duration,
+            sample_rate=row.data.sample_rate,
+            peaks=row.peaks,
+        )
+        for row in rows
     )
     StemFile.objects.bulk_create(
         StemFile(
-            stem=row, format=encoded.format, file=name, size=size, sample_rate=encoded.sample_rate
+            stem=stem, format=encoded.format, file=name, size=size, sample_rate=encoded.sample_rate
         )
-        for row, (_, files) in zip(made, rows, strict=True)
-        for encoded, name, size in files
+        for stem, row in zip(made, rows, strict=True)
+        for encoded, name, size in row.files
     )
 
 

@@ -39,7 +39,7 @@ def input_path(job: "Job", filename: str) -> str:
 
 
 def stem_path(stem: "Stem", filename: str) -> str:
-    # Named by migrations 0001 to 0004, from when a stem held its one WAV file itself.
+    # The folder of a stem's own files: its peaks (and, in migrations 0001 to 0004, its WAV).
     return f"{layout.stems_folder(stem.job_id)}/{filename}"
 
 
@@ -105,6 +105,13 @@ class Stem(models.Model):
     duration = models.FloatField(help_text="Seconds.")
     sample_rate = models.PositiveIntegerField(
         default=SAMPLE_RATE, help_text="Hz of the WAV and FLAC copies."
+    )
+    # Empty for stems stored before the worker made peaks.
+    peaks = models.FileField(
+        upload_to=stem_path,
+        max_length=300,
+        blank=True,
+        help_text="Waveform peaks as JSON (audiowaveform's format, version 2).",
     )
 
     class Meta:

@@ -80,7 +80,7 @@ class StemOutputSerializer(serializers.ModelSerializer):
     url = serializers.CharField(help_text="Download URL; add ?format=flac or mp3.")
     listen_url = serializers.CharField(
         allow_null=True,
-        help_text="A 128 kb/s MP3 at 44.1 kHz for players; null for jobs stored before it existed.",
+        help_text="A 160 kb/s MP3 at 44.1 kHz for players; null for jobs stored before it existed.",
     )
     files = StemFileOutputSerializer(many=True, help_text="Every stored copy of the stem.")
 

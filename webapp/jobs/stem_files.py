@@ -36,12 +36,15 @@ LISTEN = StemFormat(
     "mp3",
     "listen.mp3",
     audio.CONTENT_TYPES["mp3"],
-    mp3_bitrate=128,
+    mp3_bitrate=160,
     sample_rate=audio.SAMPLE_RATE,
 )
 STEM_FORMATS = {f.key: f for f in (WAV, FLAC, MP3, LISTEN)}
 DEFAULT_FORMAT = WAV.key
 LISTEN_FORMAT = LISTEN.key
+# A stem's waveform peaks (audiowaveform's JSON), stored next to its copies.
+PEAKS_SUFFIX = "peaks.json"
+PEAKS_CONTENT_TYPE = "application/json"
 
 
 def stem_format(key: str) -> StemFormat:
