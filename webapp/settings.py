@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "webapp.jobs",
     "webapp.billing",
     "webapp.feedback",
+    "webapp.sharing",
     "webapp.pages",
 ]
 

@@ -131,15 +131,8 @@ class StemDownloadApi(APIView):
     )
     def get(self, request: Request, job_id, name: str) -> HttpResponse:
         stem = selectors.stem_for_user(user=request.user, job_id=job_id, name=name)
-        fmt = stem_files.stem_format(request.query_params.get("format", stem_files.DEFAULT_FORMAT))
-        row = stem_files.stem_file(stem=stem, fmt=fmt.key)
-        return responses.stored_file_response(
-            request,
-            row.file.name,
-            size=row.size,
-            content_type=fmt.content_type,
-            filename=fmt.filename(name),
-        )
+        fmt = request.query_params.get("format", stem_files.DEFAULT_FORMAT)
+        return responses.stem_response(request, stem, fmt=fmt)
 
 
 class JobZipApi(APIView):
@@ -154,13 +147,8 @@ class JobZipApi(APIView):
     )
     def get(self, request: Request, job_id) -> HttpResponse:
         job = selectors.finished_job_for_user(user=request.user, job_id=job_id)
-        fmt = stem_files.stem_format(request.query_params.get("format", stem_files.DEFAULT_FORMAT))
-        rows = [(stem, stem_files.stem_file(stem=stem, fmt=fmt.key)) for stem in job.stems.all()]
-        members = [
-            (fmt.filename(stem.name), row.size, storage.stored_chunks(row.file.name))
-            for stem, row in rows
-        ]
-        return responses.zip_response(members, filename=f"stems-{job.id}.zip")
+        fmt = request.query_params.get("format", stem_files.DEFAULT_FORMAT)
+        return responses.stems_zip_response(job, fmt=fmt)
 
 
 class JobResultJsonApi(APIView):

@@ -13,6 +13,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, Streami
 from zipstream import ZIP_STORED, ZipStream
 
 from webapp import storage
+from webapp.jobs import stem_files
+from webapp.jobs.models import Job, Stem
 
 CHUNK = storage.CHUNK
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
@@ -110,6 +112,30 @@ def zip_response(
     response["Content-Length"] = str(len(archive))
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+def stem_response(request: HttpRequest, stem: Stem, *, fmt: str) -> HttpResponse:
+    """Serve the stored copy of `stem` in `fmt` (400 unknown, 409 not stored), as stored."""
+    stored = stem_files.stem_format(fmt)
+    row = stem_files.stem_file(stem=stem, fmt=stored.key)
+    return stored_file_response(
+        request,
+        row.file.name,
+        size=row.size,
+        content_type=stored.content_type,
+        filename=stored.filename(stem.name),
+    )
+
+
+def stems_zip_response(job: Job, *, fmt: str) -> StreamingHttpResponse:
+    """Stream every stem of a finished job, as stored in `fmt`, in one zip."""
+    stored = stem_files.stem_format(fmt)
+    rows = [(stem, stem_files.stem_file(stem=stem, fmt=stored.key)) for stem in job.stems.all()]
+    members = [
+        (stored.filename(stem.name), row.size, storage.stored_chunks(row.file.name))
+        for stem, row in rows
+    ]
+    return zip_response(members, filename=f"stems-{job.id}.zip")
 
 
 def _base64_chunks(chunks: Iterable[bytes]) -> Iterator[bytes]:
