@@ -73,6 +73,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "webapp.pages.context_processors.header",
             ]
         },
     }
@@ -118,8 +119,8 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "/api/docs/"
-LOGOUT_REDIRECT_URL = "login"
+LOGIN_REDIRECT_URL = "pages:dashboard"
+LOGOUT_REDIRECT_URL = "pages:landing"
 
 # --- e-mail ---------------------------------------------------------------------------
 # Printed on the console unless an SMTP server is configured.

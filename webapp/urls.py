@@ -1,7 +1,6 @@
 from django.contrib import admin
 from django.http import HttpRequest, JsonResponse
 from django.urls import include, path
-from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from webapp.accounts import pages
@@ -13,7 +12,6 @@ def health(request: HttpRequest) -> JsonResponse:
 
 
 urlpatterns = [
-    path("", RedirectView.as_view(url="/api/docs/", permanent=False)),
     path("admin/", admin.site.urls),
     path("accounts/signup/", pages.signup, name="signup"),
     path("accounts/verify-email/<str:token>/", pages.verify_email, name="verify-email"),

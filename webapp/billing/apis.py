@@ -1,6 +1,5 @@
 """The credits and payments API, and the Stripe webhook: one thin view per endpoint."""
 
-from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -21,18 +20,13 @@ from webapp.billing.serializers import (
 )
 
 
-def packs() -> list[dict]:
-    currency = settings.STEMWORKS_CURRENCY
-    return [
-        {"id": key, "currency": currency, **pack}
-        for key, pack in settings.STEMWORKS_CREDIT_PACKS.items()
-    ]
-
-
 class CreditsApi(APIView):
     @extend_schema(responses=CreditsOutputSerializer, summary="Your balance and the packs for sale")
     def get(self, request: Request) -> Response:
-        body = {"balance": selectors.credits_balance(user=request.user), "packs": packs()}
+        body = {
+            "balance": selectors.credits_balance(user=request.user),
+            "packs": selectors.credit_packs(),
+        }
         return Response(CreditsOutputSerializer(body).data)
 
 

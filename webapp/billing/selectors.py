@@ -1,5 +1,6 @@
 """Reads of credits and payments."""
 
+from django.conf import settings
 from django.db.models import IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
@@ -33,3 +34,12 @@ def transactions_for_user(*, user) -> QuerySet[CreditTransaction]:
 def payments_for_user(*, user) -> QuerySet[Payment]:
     """Return the user's payments, newest first."""
     return Payment.objects.filter(user=user).order_by("-created_at")
+
+
+def credit_packs() -> list[dict]:
+    """Return the packs for sale: id, credits, price (minor unit) and currency, from settings."""
+    currency = settings.STEMWORKS_CURRENCY
+    return [
+        {"id": key, "currency": currency, **pack}
+        for key, pack in settings.STEMWORKS_CREDIT_PACKS.items()
+    ]

@@ -8,6 +8,7 @@ import logging
 
 from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from webapp.billing import stripe_client
@@ -179,8 +180,8 @@ def checkout_create(*, user, pack_id: str, site_url: str | None = None) -> Payme
             amount=payment.amount,
             currency=payment.currency,
             customer_email=user.email,
-            success_url=f"{back}/?checkout=success&payment={payment.id}",
-            cancel_url=f"{back}/?checkout=cancelled&payment={payment.id}",
+            success_url=f"{back}{reverse('pages:credits')}?checkout=success&payment={payment.id}",
+            cancel_url=f"{back}{reverse('pages:credits')}?checkout=cancelled&payment={payment.id}",
         )
     except stripe_client.StripeUnavailable as exc:
         log.warning("checkout for payment %s failed: %s", payment.id, exc)
