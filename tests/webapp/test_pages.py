@@ -1,4 +1,4 @@
-"""The server-rendered pages: what each shows, to whom, and that no page leaks another user's data."""
+"""The server-rendered pages: what each shows, to whom; no page leaks another user's data."""
 
 import pytest
 from django.test import Client
@@ -62,7 +62,7 @@ def test_the_dashboard_lists_only_the_users_jobs_newest_first_with_balance(owner
     assert "someone-elses.wav" not in page
     assert f'data-job="{new.id}"' in page and f'data-job="{old.id}"' in page
     assert 'aria-valuenow="42"' in page
-    assert '<b data-balance>100</b>' in page
+    assert "<b data-balance>100</b>" in page
 
 
 def test_the_dashboard_searches_file_names_and_pages(owner_client, owner):
