@@ -1,6 +1,7 @@
 """Factories for test data: users, tokens, jobs, stems and little WAV files."""
 
 import io
+import json
 
 import factory
 import numpy as np
@@ -11,6 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from separation import audio
+from separation.peaks import PeaksAccumulator
 from webapp.jobs.models import Job, Kind, Status, Stem, StemFile
 from webapp.jobs.stem_files import STEM_FORMATS
 
@@ -94,8 +96,18 @@ def stem_file_bytes(fmt: str, seconds: float = 1.0, *, rate: int = RATE) -> byte
     )
 
 
+def peaks_bytes(seconds: float = 1.0, *, rate: int = RATE) -> bytes:
+    """Return the waveform peaks JSON the worker stores for a tone of `seconds`."""
+    peaks = PeaksAccumulator(rate)
+    peaks.add(tone(seconds, rate=rate))
+    return json.dumps(peaks.waveform()).encode()
+
+
 class StemFactory(factory.django.DjangoModelFactory):
-    """A stem stored in `formats` (default: only WAV, as jobs stored before every format)."""
+    """A stem stored in `formats` (default: only WAV, as jobs stored before every format).
+
+    `with_peaks=True` stores its waveform peaks too, as the worker does since it makes them.
+    """
 
     class Meta:
         model = Stem
@@ -109,6 +121,11 @@ class StemFactory(factory.django.DjangoModelFactory):
     def formats(stem, create, extracted, **kwargs):
         for fmt in ("wav",) if extracted is None else extracted:
             StemFileFactory(stem=stem, format=fmt)
+
+    @factory.post_generation
+    def with_peaks(stem, create, extracted, **kwargs):
+        if extracted:
+            stem.peaks.save(f"{stem.name}.peaks.json", ContentFile(peaks_bytes(stem.duration)))
 
 
 class StemFileFactory(factory.django.DjangoModelFactory):
@@ -128,12 +145,17 @@ class StemFileFactory(factory.django.DjangoModelFactory):
 
 
 def succeeded_job(
-    owner, *, names=("vocals", "accompaniment"), seconds: float = 1.0, formats=("wav",)
+    owner,
+    *,
+    names=("vocals", "accompaniment"),
+    seconds: float = 1.0,
+    formats=("wav",),
+    with_peaks: bool = False,
 ) -> Job:
-    """Return a finished job of `owner` with each stem stored in `formats`."""
+    """Return a finished job of `owner` with each stem stored in `formats` (and its peaks)."""
     job = JobFactory(owner=owner, status=Status.SUCCEEDED, finished_at=timezone.now())
     for name in names:
-        StemFactory(job=job, name=name, duration=seconds, formats=formats)
+        StemFactory(job=job, name=name, duration=seconds, formats=formats, with_peaks=with_peaks)
     return job
 
 

@@ -30,7 +30,7 @@ from webapp.jobs.models import Job
 from workers.tasks import separate_job
 
 ROOT = Path(__file__).resolve().parents[2]
-SUFFIXES = ("flac", "listen.mp3", "mp3", "wav")
+SUFFIXES = ("flac", "listen.mp3", "mp3", "peaks.json", "wav")
 KEYS = {"STEMWORKS_S3_ACCESS_KEY": "test-key", "STEMWORKS_S3_SECRET_KEY": "test-secret"}
 
 
@@ -167,6 +167,19 @@ def test_a_download_redirects_to_a_short_lived_signed_url_that_serves_the_stem(
     row = separated_job.stems.get(name="vocals").files.get(format=fmt)
     assert data == bucket.read(row.file.name)
     assert sf.info(io.BytesIO(data)).duration == pytest.approx(1.5, abs=0.1)
+
+
+def test_the_peaks_redirect_to_a_signed_url_that_serves_their_json(
+    separated_job, bucket, owner_api
+):
+    response = owner_api.get(reverse("jobs:peaks", args=[separated_job.id, "vocals"]))
+
+    assert response.status_code == 302
+    status, headers, data = fetch(response["Location"])
+    assert status == 200
+    assert headers["Content-Type"] == "application/json"
+    assert data == bucket.read(f"jobs/{separated_job.id}/stems/vocals.peaks.json")
+    assert json.loads(data)["length"] == 25  # 1.5 s: 66150 frames, 25 bins of 2646
 
 
 def test_signed_urls_use_the_public_address_when_browsers_reach_s3_elsewhere(

@@ -13,11 +13,13 @@ from rest_framework.views import APIView
 
 from separation import audio
 from webapp import storage
-from webapp.jobs import responses, selectors, services, stem_files
+from webapp.jobs import pricing, responses, selectors, services, stem_files
 from webapp.jobs.serializers import (
     JobCreateInputSerializer,
     JobOutputSerializer,
     PreviewAllowanceOutputSerializer,
+    QuoteInputSerializer,
+    QuoteOutputSerializer,
 )
 
 AUDIO_RESPONSE = {(200, ct): OpenApiTypes.BINARY for ct in audio.CONTENT_TYPES.values()}
@@ -50,11 +52,13 @@ class JobListCreateApi(ListAPIView):
             400: OpenApiTypes.OBJECT,
             402: OpenApiTypes.OBJECT,
             403: OpenApiTypes.OBJECT,
+            409: OpenApiTypes.OBJECT,
             429: OpenApiTypes.OBJECT,
         },
         summary="Upload a song (or reuse an earlier upload) and queue its separation",
-        description="A full job costs credits (402 when the balance is short) and needs a "
-        "verified e-mail address (403); a preview is free, up to a daily limit (429).",
+        description="A full job costs credits (402 when the balance is short; 409 when it "
+        "costs more than `max_cost`) and needs a verified e-mail address (403); a preview is "
+        "free, up to a daily limit (429).",
     )
     def post(self, request: Request) -> Response:
         serializer = JobCreateInputSerializer(data=request.data, context={"request": request})
@@ -69,6 +73,7 @@ class JobListCreateApi(ListAPIView):
             kind=data["kind"],
             preview_start=data.get("preview_start"),
             sample_rate=data["sample_rate"],
+            max_cost=data.get("max_cost"),
         )
         body = JobOutputSerializer(job, context={"request": request}).data
         return Response(body, status=status.HTTP_201_CREATED)
@@ -110,7 +115,7 @@ FORMAT_PARAMETER = OpenApiParameter(
     str,
     enum=list(stem_files.STEM_FORMATS),
     default=stem_files.DEFAULT_FORMAT,
-    description="wav (float), flac (24-bit), mp3 (320 kb/s) or listen (128 kb/s MP3, 44.1 kHz).",
+    description="wav (float), flac (24-bit), mp3 (320 kb/s) or listen (160 kb/s MP3, 44.1 kHz).",
 )
 STORED_FILE = {
     **AUDIO_RESPONSE,
@@ -133,6 +138,17 @@ class StemDownloadApi(APIView):
         stem = selectors.stem_for_user(user=request.user, job_id=job_id, name=name)
         fmt = request.query_params.get("format", stem_files.DEFAULT_FORMAT)
         return responses.stem_response(request, stem, fmt=fmt)
+
+
+class StemPeaksApi(APIView):
+    @extend_schema(
+        responses={(200, "application/json"): OpenApiTypes.OBJECT, 302: None, **NO_STEMS},
+        summary="A stem's waveform peaks, in audiowaveform's JSON format (version 2); 409 for "
+        "jobs separated before peaks were made",
+    )
+    def get(self, request: Request, job_id, name: str) -> HttpResponse:
+        stem = selectors.stem_for_user(user=request.user, job_id=job_id, name=name)
+        return responses.peaks_response(request, stem)
 
 
 class JobZipApi(APIView):
@@ -163,6 +179,24 @@ class JobResultJsonApi(APIView):
             for stem in job.stems.all()
         ]
         return responses.result_json_response(members)
+
+
+class QuoteApi(APIView):
+    @extend_schema(
+        parameters=[QuoteInputSerializer],
+        responses={200: QuoteOutputSerializer, 400: OpenApiTypes.OBJECT},
+        summary="The price of a full job before you confirm it: from the song's duration, or "
+        "from an earlier job's upload",
+    )
+    def get(self, request: Request) -> Response:
+        serializer = QuoteInputSerializer(data=request.query_params, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        if data["source"] is not None:
+            # The length job_create will charge for: the whole upload of that job.
+            data["duration"] = services.job_source_duration(source=data["source"])
+        quote = pricing.job_quote(user=request.user, model=data["model"], duration=data["duration"])
+        return Response(QuoteOutputSerializer(quote).data)
 
 
 class PreviewAllowanceApi(APIView):

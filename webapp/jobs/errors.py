@@ -53,3 +53,11 @@ class UnknownFormat(ApplicationError):
 
 class FormatNotStored(Conflict):
     """The stem has no copy in the asked format (a job stored before every format was made)."""
+
+
+class PeaksNotStored(Conflict):
+    """The stem has no waveform peaks (a job stored before the worker made them)."""
+
+
+class CostAboveLimit(Conflict):
+    """The job costs more than the caller agreed to pay."""

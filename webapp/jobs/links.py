@@ -12,11 +12,12 @@ from rest_framework.request import Request
 
 _JOB = str(uuid.UUID(int=0))
 _NAME = "stem-name-stand-in"
+_PER_STEM = {"jobs:stem", "jobs:peaks"}
 
 
 @functools.cache
 def _pattern(view: str) -> str:
-    args = [_JOB, _NAME] if view == "jobs:stem" else [_JOB]
+    args = [_JOB, _NAME] if view in _PER_STEM else [_JOB]
     return reverse(view, args=args)
 
 
@@ -33,6 +34,9 @@ class JobLinks:
     def stem(self, job_id: object, name: str, fmt: str | None = None) -> str:
         url = self._link("jobs:stem", job_id, name)
         return f"{url}?format={fmt}" if fmt else url
+
+    def peaks(self, job_id: object, name: str) -> str:
+        return self._link("jobs:peaks", job_id, name)
 
     def zip(self, job_id: object) -> str:
         return self._link("jobs:zip", job_id)

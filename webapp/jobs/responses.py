@@ -80,9 +80,12 @@ def ranged_response(
 
 
 def stored_file_response(
-    request: HttpRequest, name: str, *, size: int, content_type: str, filename: str
+    request: HttpRequest, name: str, *, size: int | None, content_type: str, filename: str
 ) -> HttpResponse:
-    """Serve a stored file: a redirect to a signed URL on S3, else streamed with Range."""
+    """Serve a stored file: a redirect to a signed URL on S3, else streamed with Range.
+
+    `size` None: the storage is asked, only when the file is streamed.
+    """
     url = storage.signed_url(name, filename=filename, content_type=content_type)
     if url is not None:
         response = HttpResponseRedirect(url)
@@ -92,7 +95,7 @@ def stored_file_response(
     return ranged_response(
         request,
         default_storage.open(name, "rb"),
-        size=size,
+        size=default_storage.size(name) if size is None else size,
         content_type=content_type,
         filename=filename,
     )
@@ -136,6 +139,17 @@ def stems_zip_response(job: Job, *, fmt: str) -> StreamingHttpResponse:
         for stem, row in rows
     ]
     return zip_response(members, filename=f"stems-{job.id}.zip")
+
+
+def peaks_response(request: HttpRequest, stem: Stem) -> HttpResponse:
+    """Serve a stem's stored waveform peaks (JSON); 409 for a stem stored before them."""
+    return stored_file_response(
+        request,
+        stem_files.stem_peaks(stem),
+        size=None,
+        content_type=stem_files.PEAKS_CONTENT_TYPE,
+        filename=stem_files.peaks_filename(stem.name),
+    )
 
 
 def _base64_chunks(chunks: Iterable[bytes]) -> Iterator[bytes]:

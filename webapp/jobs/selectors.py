@@ -20,8 +20,8 @@ def jobs_for_user(*, user) -> QuerySet[Job]:
 
 
 def jobs_page_for_user(*, user) -> QuerySet[Job]:
-    """Return the user's jobs for listing: stems and stored copies without the file names."""
-    stems = Stem.objects.only("id", "job_id", "name", "duration", "sample_rate")
+    """Return the user's jobs for listing: stems and stored copies, without the copies' names."""
+    stems = Stem.objects.only("id", "job_id", "name", "duration", "sample_rate", "peaks")
     files = StemFile.objects.only("id", "stem_id", "format", "size", "sample_rate")
     return (
         Job.objects.filter(owner=user)

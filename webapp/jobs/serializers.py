@@ -1,5 +1,8 @@
 """Small input and output serializers for the jobs API."""
 
+import math
+
+from django.conf import settings
 from rest_framework import serializers
 
 from separation import catalog
@@ -40,18 +43,19 @@ class JobCreateInputSerializer(serializers.Serializer):
         help_text="The stems' rate: `44100` (what the models work at) or `input`, the song's own "
         "rate. Default: the source job's, else 44100.",
     )
+    max_cost = serializers.IntegerField(
+        required=False,
+        min_value=0,
+        help_text="The most credits you agree to pay (the quote you were shown): a job that "
+        "costs more is refused with 409 and nothing is stored or charged.",
+    )
 
     def validate(self, attrs: dict) -> dict:
         if ("file" in attrs) == ("source_job" in attrs):
             raise serializers.ValidationError(
                 {"file": ["Send either a file or source_job (the id of an earlier job)."]}
             )
-        source = None
-        if "source_job" in attrs:
-            user = self.context["request"].user
-            source = jobs_for_user(user=user).filter(id=attrs["source_job"]).first()
-            if source is None:
-                raise serializers.ValidationError({"source_job": ["You have no job with this id."]})
+        source = _own_source_job(self.context["request"].user, attrs.get("source_job"))
         # A full job made from a preview separates the way the preview did, unless told otherwise.
         attrs["source"] = source
         attrs.setdefault("model", source.model if source else catalog.DEFAULT_MODEL)
@@ -63,6 +67,64 @@ class JobCreateInputSerializer(serializers.Serializer):
         except InvalidOptions as exc:
             raise serializers.ValidationError({"target": [str(exc)]}) from None
         return attrs
+
+
+def _own_source_job(user, job_id: object | None) -> Job | None:
+    """Return the user's job `job_id` (None when not asked); a field error when they have none."""
+    if job_id is None:
+        return None
+    source = jobs_for_user(user=user).filter(id=job_id).first()
+    if source is None:
+        raise serializers.ValidationError({"source_job": ["You have no job with this id."]})
+    return source
+
+
+def _minutes(seconds: float) -> str:
+    whole = math.ceil(seconds)
+    return f"{whole // 60}:{whole % 60:02d} min"
+
+
+class QuoteInputSerializer(serializers.Serializer):
+    model = serializers.ChoiceField(
+        choices=list(catalog.MODELS),
+        required=False,
+        help_text=f"Default: the source job's model, else {catalog.DEFAULT_MODEL}.",
+    )
+    duration = serializers.FloatField(
+        required=False, help_text="The song's length in seconds (or send source_job)."
+    )
+    source_job = serializers.UUIDField(
+        required=False, help_text="Price the full job of one of your earlier jobs' upload."
+    )
+
+    def validate_duration(self, value: float) -> float:
+        if not value > 0:
+            raise serializers.ValidationError("The duration must be more than 0 seconds.")
+        limit = settings.STEMWORKS_MAX_DURATION_S
+        if value > limit:
+            raise serializers.ValidationError(
+                f"The song is {_minutes(value)} long; the maximum is {_minutes(limit)}."
+            )
+        return value
+
+    def validate(self, attrs: dict) -> dict:
+        if ("duration" in attrs) == ("source_job" in attrs):
+            raise serializers.ValidationError(
+                {"duration": ["Send either duration (seconds) or source_job (an earlier job)."]}
+            )
+        source = _own_source_job(self.context["request"].user, attrs.get("source_job"))
+        attrs["source"] = source
+        attrs.setdefault("model", source.model if source else catalog.DEFAULT_MODEL)
+        return attrs
+
+
+class QuoteOutputSerializer(serializers.Serializer):
+    model = serializers.CharField()
+    duration = serializers.FloatField(help_text="Seconds.")
+    cost = serializers.IntegerField(help_text="Credits a full job costs.")
+    credits_per_minute = serializers.IntegerField(help_text="Per started minute, for this model.")
+    balance = serializers.IntegerField(help_text="Your credits now.")
+    enough = serializers.BooleanField(help_text="Whether your balance covers the cost.")
 
 
 class StemFileOutputSerializer(serializers.Serializer):
@@ -82,11 +144,26 @@ class StemOutputSerializer(serializers.ModelSerializer):
         allow_null=True,
         help_text="A 160 kb/s MP3 at 44.1 kHz for players; null for jobs stored before it existed.",
     )
+    peaks_url = serializers.CharField(
+        allow_null=True,
+        help_text="Waveform peaks (audiowaveform's JSON, version 2); null for jobs stored "
+        "before they existed.",
+    )
     files = StemFileOutputSerializer(many=True, help_text="Every stored copy of the stem.")
 
     class Meta:
         model = Stem
-        fields = ["name", "format", "size", "duration", "sample_rate", "url", "listen_url", "files"]
+        fields = [
+            "name",
+            "format",
+            "size",
+            "duration",
+            "sample_rate",
+            "url",
+            "listen_url",
+            "peaks_url",
+            "files",
+        ]
 
     def to_representation(self, stem: Stem) -> dict:
         links = self.context.get("links") or JobLinks(self.context.get("request"))
@@ -104,6 +181,7 @@ class StemOutputSerializer(serializers.ModelSerializer):
             "listen_url": links.stem(stem.job_id, stem.name, stem_files.LISTEN_FORMAT)
             if listen
             else None,
+            "peaks_url": links.peaks(stem.job_id, stem.name) if stem.peaks else None,
             "files": [
                 {
                     "format": row.format,

@@ -19,7 +19,9 @@ from webapp.billing.services import (
     credits_charge,
     credits_refund,
 )
+from webapp.billing.wording import credits_text
 from webapp.jobs.errors import (
+    CostAboveLimit,
     EmailNotVerified,
     InvalidPreviewStart,
     JobConflict,
@@ -43,11 +45,13 @@ def job_create(
     source: Job | None = None,
     preview_start: float | None = None,
     sample_rate: str = SampleRate.DEFAULT,
+    max_cost: int | None = None,
 ) -> Job:
     """Check the options, store the upload (or reuse `source`'s), charge credits and queue a job.
 
-    Raises SeparationError for unusable input, EmailNotVerified, PreviewLimitReached or
-    InsufficientCredits.
+    `max_cost` is what the user agreed to pay (the quote they saw): a job that costs more is
+    refused before anything is stored or charged. Raises SeparationError for unusable
+    input, CostAboveLimit, EmailNotVerified, PreviewLimitReached or InsufficientCredits.
     """
     catalog.output_stems(model, target)  # raises InvalidOptions with a reason
     if kind not in Kind.values:
@@ -55,9 +59,7 @@ def job_create(
     if (upload is None) == (source is None):
         raise InvalidOptions("Send either a file or the id of an earlier job.")
     if source is not None:
-        if not source.input_file or source.purged_at is not None:
-            raise SourceGone("The upload of that job was deleted; upload the song again.")
-        input_duration = source.input_duration or _stored_duration(source)
+        input_duration = job_source_duration(source=source)
         name = source.original_name
     else:
         if upload.size == 0:
@@ -71,6 +73,11 @@ def job_create(
         raise InvalidPreviewStart("A start time applies only to a preview.")
     duration = _job_duration(kind=kind, input_duration=input_duration, start=preview_start)
     cost = job_cost(duration=duration, kind=kind, model=model)
+    if max_cost is not None and cost > max_cost:
+        raise CostAboveLimit(
+            f"This song costs {credits_text(cost)}, more than the {max_cost} you agreed to; "
+            "nothing was charged."
+        )
     if kind == Kind.FULL:
         _check_can_pay(owner=owner, cost=cost)
 
@@ -113,6 +120,13 @@ def job_create(
             default_storage.delete(stored)
         raise
     return job
+
+
+def job_source_duration(*, source: Job) -> float:
+    """Return the length of an earlier job's upload; SourceGone once it was deleted."""
+    if not source.input_file or source.purged_at is not None:
+        raise SourceGone("The upload of that job was deleted; upload the song again.")
+    return source.input_duration or _stored_duration(source)
 
 
 def _reusable_input(source: Job) -> str:

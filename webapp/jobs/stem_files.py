@@ -6,7 +6,7 @@ Web processes only look files up here; they never decode or encode audio.
 from dataclasses import dataclass
 
 from separation import audio
-from webapp.jobs.errors import FormatNotStored, UnknownFormat
+from webapp.jobs.errors import FormatNotStored, PeaksNotStored, UnknownFormat
 from webapp.jobs.models import Stem, StemFile
 
 
@@ -66,6 +66,21 @@ def stem_file(*, stem: Stem, fmt: str) -> StemFile:
         f"The stem {stem.name} has no {fmt} copy: the job was separated before stems were "
         f"stored in every format. Download it as {_stored_list(stem)}, or run the job again."
     )
+
+
+def stem_peaks(stem: Stem) -> str:
+    """Return the stored name of `stem`'s waveform peaks; PeaksNotStored (409) when it has none."""
+    if not stem.peaks:
+        raise PeaksNotStored(
+            f"The stem {stem.name} has no waveform peaks: the job was separated before they "
+            "were made. Its audio downloads as before; run the job again to get them."
+        )
+    return stem.peaks.name
+
+
+def peaks_filename(stem: str) -> str:
+    """Return the name a download of `stem`'s peaks is saved under."""
+    return f"{stem}.{PEAKS_SUFFIX}"
 
 
 def _stored_list(stem: Stem) -> str:
