@@ -3,6 +3,7 @@
 import base64
 import io
 import json
+import math
 import time
 import zipfile
 
@@ -47,6 +48,14 @@ def test_a_song_uploaded_with_a_token_comes_back_as_stems_that_add_up_to_it(work
         partial = owner_api.get(stem["url"], HTTP_RANGE="bytes=0-1023")
         assert partial.status_code == 206
         assert len(b"".join(partial.streaming_content)) == 1024
+        # The waveform the player draws: 1000 min/max pairs per minute of the stem.
+        peaks = owner_api.get(stem["peaks_url"])
+        assert peaks.status_code == 200
+        assert peaks["Content-Type"] == "application/json"
+        waveform = json.loads(b"".join(peaks.streaming_content))
+        assert waveform["length"] == math.ceil(data.shape[0] / waveform["samples_per_pixel"])
+        assert waveform["length"] == pytest.approx(stem["duration"] * 1000 / 60, abs=1)
+        assert len(waveform["data"]) == 2 * waveform["length"]
 
     # The stems are real separations, not copies: each differs from the mix and they sum to it.
     total = stems["vocals"] + stems["accompaniment"]
