@@ -82,6 +82,17 @@ class SharedStemApi(PublicApi):
         return responses.stem_response(request, stem, fmt=fmt)
 
 
+class SharedPeaksApi(PublicApi):
+    @extend_schema(
+        responses={(200, "application/json"): OpenApiTypes.OBJECT, 302: None, **NO_STEMS},
+        auth=[],
+        summary="A shared stem's waveform peaks, for anyone with the link: as the owner's",
+    )
+    def get(self, request: Request, token: str, name: str) -> HttpResponse:
+        stem = selectors.shared_stem(token=token, name=name)
+        return responses.peaks_response(request, stem)
+
+
 class SharedZipApi(PublicApi):
     @extend_schema(
         parameters=[FORMAT_PARAMETER],

@@ -28,5 +28,8 @@ class SharedLinks:
         url = self._link("sharing:stem", name)
         return f"{url}?format={quote(fmt)}" if fmt else url
 
+    def peaks(self, job_id: object, name: str) -> str:
+        return self._link("sharing:peaks", name)
+
     def zip(self, job_id: object) -> str:
         return self._link("sharing:zip")
