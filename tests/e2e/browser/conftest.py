@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db import connections
 from django.test import Client
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
@@ -33,11 +34,18 @@ PASSWORD = "correct horse battery staple"  # tests.factories.UserFactory's passw
 _screenshots_taken: list[Path] = []
 
 
-@pytest.fixture(scope="session")
-def chromium() -> Iterator[Browser]:
-    """Launch Debian's Chromium headless once for the session (never Playwright's download)."""
+@pytest.fixture(scope="module")
+def chromium(django_db_setup) -> Iterator[Browser]:
+    """Launch Debian's Chromium headless for a test module (never Playwright's own download).
+
+    Module scope, not session: while Playwright runs, an asyncio loop runs on this thread,
+    `asyncio.run()` fails, and Django keeps database connections per asyncio context instead of
+    per thread. So the test database is set up before, and connections are closed on both
+    sides: none is left open out of reach (a later test counts the database's connections).
+    """
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: the browser tests need `apt-get install chromium`.")
+    connections.close_all()
     playwright = sync_playwright().start()
     try:
         browser = playwright.chromium.launch(
@@ -46,6 +54,7 @@ def chromium() -> Iterator[Browser]:
         yield browser
         browser.close()
     finally:
+        connections.close_all()
         playwright.stop()
 
 
