@@ -44,7 +44,10 @@ def chromium(django_db_setup) -> Iterator[Browser]:
     sides: none is left open out of reach (a later test counts the database's connections).
     """
     if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: the browser tests need `apt-get install chromium`.")
+        pytest.fail(
+            f"{CHROMIUM} is missing: the browser tests need `apt-get install chromium`.",
+            pytrace=False,
+        )
     connections.close_all()
     playwright = sync_playwright().start()
     try:
