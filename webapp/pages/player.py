@@ -35,7 +35,7 @@ def player_data(job: Job, links: Links) -> dict:
             {
                 "name": stem.name,
                 "listen": links.stem(job.id, stem.name, listen),
-                "peaks": links.peaks(job.id, stem.name) if getattr(stem, "peaks", None) else None,
+                "peaks": links.peaks(job.id, stem.name) if stem.peaks else None,
                 "duration": stem.duration,
                 "downloads": [
                     {"label": label, "url": links.stem(job.id, stem.name, key)}

@@ -116,5 +116,5 @@ const Stemworks = (() => {
 
   document.addEventListener("DOMContentLoaded", () => wireForms());
 
-  return { call, upload, reasons, showError, clearError, formatTime, setBalance, ApiError };
+  return { call, upload, reasons, showError, clearError, formatTime, setBalance, wireForms, ApiError };
 })();

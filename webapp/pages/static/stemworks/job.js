@@ -21,11 +21,32 @@
       const pill = document.getElementById("job-status");
       pill.textContent = job.status;
       pill.className = `pill ${job.status}`;
-      // The finished page (player, or the failure's reason) is drawn by the server.
       if (ACTIVE.has(job.status)) setTimeout(tick, 1000);
-      else window.location.reload();
+      else showFinished();
     };
     setTimeout(tick, 1000);
+  }
+
+  // The finished page (player, or the failure's reason) is drawn by the server: fetch it and
+  // put it in place of this one, without reloading.
+  async function showFinished() {
+    const html = await (await fetch(window.location.href, { credentials: "same-origin" })).text();
+    const fresh = new DOMParser().parseFromString(html, "text/html");
+    const main = document.getElementById("main");
+    main.replaceChildren(...fresh.getElementById("main").childNodes);
+    Stemworks.wireForms(main);
+    setUp();
+    const player = document.getElementById("player");
+    if (player) {
+      if (typeof StemworksPlayer === "undefined") {
+        const script = document.createElement("script");
+        script.src = document.body.dataset.playerScript;
+        document.body.append(script); // mounts the player when it runs
+      } else {
+        StemworksPlayer.mount(player);
+      }
+    }
+    fresh.querySelectorAll("[data-balance]").forEach((el) => Stemworks.setBalance(el.textContent));
   }
 
   function wireFullSong(form) {
@@ -75,18 +96,22 @@
     });
   }
 
-  const live = document.getElementById("live");
-  if (live) followProgress(live);
-  const full = document.getElementById("full-form");
-  if (full) wireFullSong(full);
-  const rating = document.getElementById("rating-form");
-  if (rating) wireRating(rating);
-  const copy = document.getElementById("copy-share");
-  if (copy) {
-    copy.addEventListener("click", async () => {
-      const field = document.getElementById("share-url");
-      field.select();
-      try { await navigator.clipboard.writeText(field.value); copy.textContent = "Copied"; } catch { copy.textContent = "Press Ctrl+C"; }
-    });
+  function setUp() {
+    const live = document.getElementById("live");
+    if (live) followProgress(live);
+    const full = document.getElementById("full-form");
+    if (full) wireFullSong(full);
+    const rating = document.getElementById("rating-form");
+    if (rating) wireRating(rating);
+    const copy = document.getElementById("copy-share");
+    if (copy) {
+      copy.addEventListener("click", async () => {
+        const field = document.getElementById("share-url");
+        field.select();
+        try { await navigator.clipboard.writeText(field.value); copy.textContent = "Copied"; } catch { copy.textContent = "Press Ctrl+C"; }
+      });
+    }
   }
+
+  setUp();
 })();

@@ -3,217 +3,235 @@
 // stem; per stem solo, mute and volume; waveforms drawn from the worker's peaks.
 "use strict";
 
-(() => {
-  const root = document.getElementById("player");
-  if (!root) return;
+const StemworksPlayer = (() => {
+  function mount(root) {
+    const SEEK_STEP_S = 5;
+    // Changing an element's rate makes Chromium re-buffer its audio (a short stall), so the
+    // stems are left alone until one is clearly off, then nudged gently back.
+    const DRIFT_NUDGE_S = 0.008; // beyond this a stem plays a little faster or slower
+    const DRIFT_OK_S = 0.002; // until it is this close again
+    const NUDGE_WITHIN_S = 0.15; // a nudge aims to close the gap in this long ...
+    const NUDGE_MIN = 0.02; // ... at 2 % to 15 % off the normal rate
+    const NUDGE_MAX = 0.15;
+    const SETTLE_MS = 150; // after a start, readings are noisy for a moment
+    const DRIFT_JUMP_S = 0.12; // beyond this the stems are stopped and lined up again
+    const playButton = root.querySelector("#play");
+    const seek = root.querySelector("#seek");
+    const timeLabel = root.querySelector("#time");
 
-  const SEEK_STEP_S = 5;
-  const DRIFT_NUDGE_S = 0.005; // beyond this a stem's rate is nudged towards the first stem
-  const DRIFT_JUMP_S = 0.12; // beyond this the stems are stopped and lined up again
-  const playButton = root.querySelector("#play");
-  const seek = root.querySelector("#seek");
-  const timeLabel = root.querySelector("#time");
+    const lanes = [...root.querySelectorAll(".lane")].map((lane) => ({
+      lane,
+      name: lane.dataset.stem,
+      audio: lane.querySelector("audio"),
+      canvas: lane.querySelector("canvas"),
+      head: lane.querySelector(".head"),
+      soloButton: lane.querySelector("button.solo"),
+      muteButton: lane.querySelector("button.mute"),
+      volumeInput: lane.querySelector("input.volume"),
+      solo: false,
+      mute: false,
+      volume: 1,
+      peaks: null,
+    }));
+    const master = lanes[0].audio;
+    let playing = false;
+    let busy = Promise.resolve(); // play/pause/seek run one after another
+    let syncTimer = null;
+    let startedAt = 0;
 
-  const lanes = [...root.querySelectorAll(".lane")].map((lane) => ({
-    lane,
-    name: lane.dataset.stem,
-    audio: lane.querySelector("audio"),
-    canvas: lane.querySelector("canvas"),
-    head: lane.querySelector(".head"),
-    soloButton: lane.querySelector("button.solo"),
-    muteButton: lane.querySelector("button.mute"),
-    volumeInput: lane.querySelector("input.volume"),
-    solo: false,
-    mute: false,
-    volume: 1,
-    peaks: null,
-  }));
-  const master = lanes[0].audio;
-  let playing = false;
-  let busy = Promise.resolve(); // play/pause/seek run one after another
-  let syncTimer = null;
+    const duration = () => (isFinite(master.duration) && master.duration > 0 ? master.duration : Number(seek.max));
 
-  const duration = () => (isFinite(master.duration) && master.duration > 0 ? master.duration : Number(seek.max));
-
-  // --- levels ------------------------------------------------------------------------
-  function applyLevels() {
-    const anySolo = lanes.some((l) => l.solo);
-    for (const l of lanes) {
-      const audible = !l.mute && (!anySolo || l.solo);
-      l.audio.volume = audible ? l.volume : 0;
-      l.lane.classList.toggle("silent", !audible);
-      l.soloButton.setAttribute("aria-pressed", String(l.solo));
-      l.muteButton.setAttribute("aria-pressed", String(l.mute));
+    // --- levels ------------------------------------------------------------------------
+    function applyLevels() {
+      const anySolo = lanes.some((l) => l.solo);
+      for (const l of lanes) {
+        const audible = !l.mute && (!anySolo || l.solo);
+        l.audio.volume = audible ? l.volume : 0;
+        l.lane.classList.toggle("silent", !audible);
+        l.soloButton.setAttribute("aria-pressed", String(l.solo));
+        l.muteButton.setAttribute("aria-pressed", String(l.mute));
+      }
     }
-  }
 
-  // --- keeping stems together ----------------------------------------------------------
-  function ready(audio) {
-    // Resolves once the element can play at its current position (or after 5 s regardless).
-    if (!audio.seeking && audio.readyState >= HTMLMediaElement.HAVE_FUTURE_DATA) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => { audio.removeEventListener("canplay", check); audio.removeEventListener("seeked", check); clearTimeout(timer); resolve(); };
-      const check = () => { if (!audio.seeking && audio.readyState >= HTMLMediaElement.HAVE_FUTURE_DATA) done(); };
-      const timer = setTimeout(done, 5000);
-      audio.addEventListener("canplay", check);
-      audio.addEventListener("seeked", check);
-    });
-  }
-
-  async function lineUp(time) {
-    for (const l of lanes) {
-      l.audio.playbackRate = 1;
-      if (Math.abs(l.audio.currentTime - time) > 0.0005) l.audio.currentTime = time;
+    // --- keeping stems together ----------------------------------------------------------
+    function ready(audio) {
+      // Resolves once the element can play at its current position (or after 5 s regardless).
+      if (!audio.seeking && audio.readyState >= HTMLMediaElement.HAVE_FUTURE_DATA) return Promise.resolve();
+      return new Promise((resolve) => {
+        const done = () => { audio.removeEventListener("canplay", check); audio.removeEventListener("seeked", check); clearTimeout(timer); resolve(); };
+        const check = () => { if (!audio.seeking && audio.readyState >= HTMLMediaElement.HAVE_FUTURE_DATA) done(); };
+        const timer = setTimeout(done, 5000);
+        audio.addEventListener("canplay", check);
+        audio.addEventListener("seeked", check);
+      });
     }
-    await Promise.all(lanes.map((l) => ready(l.audio)));
-  }
 
-  async function startAll(time) {
-    lanes.forEach((l) => l.audio.pause());
-    await lineUp(time);
-    if (!playing) return;
-    // All started in one task, so they begin on the same audio clock tick as near as can be.
-    await Promise.all(lanes.map((l) => l.audio.play()));
-    startSyncLoop();
-  }
+    async function lineUp(time) {
+      for (const l of lanes) {
+        l.audio.playbackRate = 1;
+        if (Math.abs(l.audio.currentTime - time) > 0.0005) l.audio.currentTime = time;
+      }
+      await Promise.all(lanes.map((l) => ready(l.audio)));
+    }
 
-  function startSyncLoop() {
-    clearInterval(syncTimer);
-    syncTimer = setInterval(keepInSync, 200);
-  }
+    async function startAll(time) {
+      lanes.forEach((l) => l.audio.pause());
+      await lineUp(time);
+      if (!playing) return;
+      // All started in one task, so they begin on the same audio clock tick as near as can be.
+      await Promise.all(lanes.map((l) => l.audio.play()));
+      startSyncLoop();
+    }
 
-  function keepInSync() {
-    if (!playing || master.paused) return;
-    const reference = master.currentTime;
-    for (const l of lanes.slice(1)) {
-      const drift = l.audio.currentTime - reference;
-      if (Math.abs(drift) > DRIFT_JUMP_S) {
-        run(() => startAll(master.currentTime));
+    function startSyncLoop() {
+      clearInterval(syncTimer);
+      startedAt = performance.now();
+      syncTimer = setInterval(keepInSync, 100);
+    }
+
+    function keepInSync() {
+      if (!playing || master.paused || performance.now() - startedAt < SETTLE_MS) return;
+      const reference = master.currentTime;
+      for (const l of lanes.slice(1)) {
+        const drift = l.audio.currentTime - reference;
+        if (Math.abs(drift) > DRIFT_JUMP_S) {
+          run(() => startAll(master.currentTime));
+          return;
+        }
+        // Ahead: slow down a little; behind: speed up, until it is back with the first stem.
+        const rate = l.audio.playbackRate;
+        if (Math.abs(drift) > DRIFT_NUDGE_S && rate === 1) {
+          const nudge = Math.min(NUDGE_MAX, Math.max(NUDGE_MIN, Math.abs(drift) / NUDGE_WITHIN_S));
+          l.audio.playbackRate = drift > 0 ? 1 - nudge : 1 + nudge;
+        } else if ((rate > 1 && drift > -DRIFT_OK_S) || (rate < 1 && drift < DRIFT_OK_S)) {
+          l.audio.playbackRate = 1; // caught up (or just past): back to normal speed
+        }
+      }
+    }
+
+    function run(step) {
+      busy = busy.then(step).catch((error) => console.warn("player:", error));
+      return busy;
+    }
+
+    // --- transport -----------------------------------------------------------------------
+    function play() {
+      if (playing) return busy;
+      playing = true;
+      playButton.textContent = "❚❚";
+      playButton.setAttribute("aria-label", "Pause");
+      const from = master.currentTime >= duration() - 0.05 ? 0 : master.currentTime;
+      return run(() => startAll(from));
+    }
+
+    function pause() {
+      if (!playing) return busy;
+      playing = false;
+      clearInterval(syncTimer);
+      playButton.textContent = "▶";
+      playButton.setAttribute("aria-label", "Play");
+      return run(async () => {
+        lanes.forEach((l) => l.audio.pause());
+        await lineUp(master.currentTime);
+      });
+    }
+
+    function seekTo(time) {
+      const target = Math.max(0, Math.min(duration(), time));
+      showPosition(target);
+      return run(() => (playing ? startAll(target) : lineUp(target)));
+    }
+
+    function showPosition(time) {
+      const total = duration();
+      timeLabel.textContent = `${Stemworks.formatTime(time)} / ${Stemworks.formatTime(total)}`;
+      if (document.activeElement !== seek) seek.value = time;
+      seek.setAttribute("aria-valuetext", Stemworks.formatTime(time));
+      const left = `${total ? (100 * time) / total : 0}%`;
+      lanes.forEach((l) => { l.head.style.left = left; });
+    }
+
+    function frame() {
+      showPosition(master.currentTime);
+      requestAnimationFrame(frame);
+    }
+
+    // --- waveforms -----------------------------------------------------------------------
+    async function loadPeaks(l) {
+      const url = l.audio.dataset.peaks;
+      if (!url) return;
+      try {
+        const response = await fetch(url, { credentials: "same-origin" });
+        if (response.ok) l.peaks = await response.json();
+      } catch { /* the lane keeps a flat line */ }
+      draw(l);
+    }
+
+    function draw(l) {
+      const canvas = l.canvas;
+      const width = Math.max(1, Math.round(canvas.clientWidth * devicePixelRatio));
+      const height = Math.max(1, Math.round(canvas.clientHeight * devicePixelRatio));
+      canvas.width = width;
+      canvas.height = height;
+      const g = canvas.getContext("2d");
+      g.clearRect(0, 0, width, height);
+      g.fillStyle = getComputedStyle(document.documentElement).getPropertyValue("--accent") || "#5234e0";
+      const mid = height / 2;
+      if (!l.peaks || !l.peaks.length) {
+        g.fillRect(0, mid - 1, width, 2);
         return;
       }
-      // Ahead: slow down a little; behind: speed up; a second or two brings it back.
-      l.audio.playbackRate = Math.abs(drift) > DRIFT_NUDGE_S ? 1 - Math.max(-0.05, Math.min(0.05, drift)) : 1;
+      const data = l.peaks.data;
+      const bins = l.peaks.length;
+      const scale = mid / 128;
+      for (let x = 0; x < width; x++) {
+        const from = Math.floor((x * bins) / width);
+        const to = Math.max(from + 1, Math.floor(((x + 1) * bins) / width));
+        let low = 0;
+        let high = 0;
+        for (let i = from; i < to && i < bins; i++) {
+          low = Math.min(low, data[2 * i]);
+          high = Math.max(high, data[2 * i + 1]);
+        }
+        g.fillRect(x, mid - high * scale, 1, Math.max(1, (high - low) * scale));
+      }
     }
-  }
 
-  function run(step) {
-    busy = busy.then(step).catch((error) => console.warn("player:", error));
-    return busy;
-  }
-
-  // --- transport -----------------------------------------------------------------------
-  function play() {
-    if (playing) return busy;
-    playing = true;
-    playButton.textContent = "❚❚";
-    playButton.setAttribute("aria-label", "Pause");
-    const from = master.currentTime >= duration() - 0.05 ? 0 : master.currentTime;
-    return run(() => startAll(from));
-  }
-
-  function pause() {
-    if (!playing) return busy;
-    playing = false;
-    clearInterval(syncTimer);
-    playButton.textContent = "▶";
-    playButton.setAttribute("aria-label", "Play");
-    return run(async () => {
-      lanes.forEach((l) => l.audio.pause());
-      await lineUp(master.currentTime);
+    // --- wiring --------------------------------------------------------------------------
+    playButton.addEventListener("click", () => (playing ? pause() : play()));
+    seek.addEventListener("input", () => seekTo(Number(seek.value)));
+    for (const l of lanes) {
+      l.soloButton.addEventListener("click", () => { l.solo = !l.solo; applyLevels(); });
+      l.muteButton.addEventListener("click", () => { l.mute = !l.mute; applyLevels(); });
+      l.volumeInput.addEventListener("input", () => { l.volume = Number(l.volumeInput.value); applyLevels(); });
+      l.canvas.parentElement.addEventListener("click", (event) => {
+        const box = l.canvas.getBoundingClientRect();
+        seekTo(((event.clientX - box.left) / box.width) * duration());
+      });
+      // A stem that runs out of data stops the others until it can go on, so none runs ahead.
+      l.audio.addEventListener("waiting", () => { if (playing) run(() => startAll(master.currentTime)); });
+      loadPeaks(l);
+    }
+    master.addEventListener("loadedmetadata", () => { seek.max = duration(); showPosition(master.currentTime); });
+    master.addEventListener("ended", () => { pause(); });
+    document.addEventListener("keydown", (event) => {
+      const t = event.target;
+      if (t.closest && t.closest("input, textarea, select, [contenteditable]")) return;
+      if (event.key === " " && !t.closest("button, a, summary")) {
+        event.preventDefault();
+        if (playing) pause(); else play();
+      } else if (event.key === "ArrowRight" || event.key === "ArrowLeft") {
+        event.preventDefault();
+        seekTo(master.currentTime + (event.key === "ArrowRight" ? SEEK_STEP_S : -SEEK_STEP_S));
+      }
     });
-  }
-
-  function seekTo(time) {
-    const target = Math.max(0, Math.min(duration(), time));
-    showPosition(target);
-    return run(() => (playing ? startAll(target) : lineUp(target)));
-  }
-
-  function showPosition(time) {
-    const total = duration();
-    timeLabel.textContent = `${Stemworks.formatTime(time)} / ${Stemworks.formatTime(total)}`;
-    if (document.activeElement !== seek) seek.value = time;
-    seek.setAttribute("aria-valuetext", Stemworks.formatTime(time));
-    const left = `${total ? (100 * time) / total : 0}%`;
-    lanes.forEach((l) => { l.head.style.left = left; });
-  }
-
-  function frame() {
-    showPosition(master.currentTime);
+    window.addEventListener("resize", () => lanes.forEach(draw));
+    applyLevels();
+    lanes.forEach(draw);
     requestAnimationFrame(frame);
   }
 
-  // --- waveforms -----------------------------------------------------------------------
-  async function loadPeaks(l) {
-    const url = l.audio.dataset.peaks;
-    if (!url) return;
-    try {
-      const response = await fetch(url, { credentials: "same-origin" });
-      if (response.ok) l.peaks = await response.json();
-    } catch { /* the lane keeps a flat line */ }
-    draw(l);
-  }
-
-  function draw(l) {
-    const canvas = l.canvas;
-    const width = Math.max(1, Math.round(canvas.clientWidth * devicePixelRatio));
-    const height = Math.max(1, Math.round(canvas.clientHeight * devicePixelRatio));
-    canvas.width = width;
-    canvas.height = height;
-    const g = canvas.getContext("2d");
-    g.clearRect(0, 0, width, height);
-    g.fillStyle = getComputedStyle(document.documentElement).getPropertyValue("--accent") || "#5234e0";
-    const mid = height / 2;
-    if (!l.peaks || !l.peaks.length) {
-      g.fillRect(0, mid - 1, width, 2);
-      return;
-    }
-    const data = l.peaks.data;
-    const bins = l.peaks.length;
-    const scale = mid / 128;
-    for (let x = 0; x < width; x++) {
-      const from = Math.floor((x * bins) / width);
-      const to = Math.max(from + 1, Math.floor(((x + 1) * bins) / width));
-      let low = 0;
-      let high = 0;
-      for (let i = from; i < to && i < bins; i++) {
-        low = Math.min(low, data[2 * i]);
-        high = Math.max(high, data[2 * i + 1]);
-      }
-      g.fillRect(x, mid - high * scale, 1, Math.max(1, (high - low) * scale));
-    }
-  }
-
-  // --- wiring --------------------------------------------------------------------------
-  playButton.addEventListener("click", () => (playing ? pause() : play()));
-  seek.addEventListener("input", () => seekTo(Number(seek.value)));
-  for (const l of lanes) {
-    l.soloButton.addEventListener("click", () => { l.solo = !l.solo; applyLevels(); });
-    l.muteButton.addEventListener("click", () => { l.mute = !l.mute; applyLevels(); });
-    l.volumeInput.addEventListener("input", () => { l.volume = Number(l.volumeInput.value); applyLevels(); });
-    l.canvas.parentElement.addEventListener("click", (event) => {
-      const box = l.canvas.getBoundingClientRect();
-      seekTo(((event.clientX - box.left) / box.width) * duration());
-    });
-    // A stem that runs out of data stops the others until it can go on, so none runs ahead.
-    l.audio.addEventListener("waiting", () => { if (playing) run(() => startAll(master.currentTime)); });
-    loadPeaks(l);
-  }
-  master.addEventListener("loadedmetadata", () => { seek.max = duration(); showPosition(master.currentTime); });
-  master.addEventListener("ended", () => { pause(); });
-  document.addEventListener("keydown", (event) => {
-    const t = event.target;
-    if (t.closest && t.closest("input, textarea, select, [contenteditable]")) return;
-    if (event.key === " " && !t.closest("button, a, summary")) {
-      event.preventDefault();
-      if (playing) pause(); else play();
-    } else if (event.key === "ArrowRight" || event.key === "ArrowLeft") {
-      event.preventDefault();
-      seekTo(master.currentTime + (event.key === "ArrowRight" ? SEEK_STEP_S : -SEEK_STEP_S));
-    }
-  });
-  window.addEventListener("resize", () => lanes.forEach(draw));
-  applyLevels();
-  lanes.forEach(draw);
-  requestAnimationFrame(frame);
+  const root = document.getElementById("player");
+  if (root) mount(root);
+  return { mount };
 })();
