@@ -16,5 +16,5 @@ def minutes(seconds: float | None) -> str:
     """Show a length in seconds as m:ss."""
     if seconds is None:
         return "-"
-    whole = round(seconds)
+    whole = int(seconds)  # as the player shows it
     return f"{whole // 60}:{whole % 60:02d}"
