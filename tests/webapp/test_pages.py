@@ -204,3 +204,12 @@ def test_every_page_is_one_site_with_the_header(owner_client, owner):
         assert 'href="/static/stemworks/site.css"' in page, path
         assert 'name="viewport"' in page and "Log out" in page, path
         assert "http://" not in page.replace("http://testserver", ""), path
+
+
+@pytest.mark.parametrize(
+    "path", ["/", "/accounts/login/", "/accounts/signup/", "/accounts/password_reset/"]
+)
+def test_visitor_pages_share_the_sites_look(client, path):
+    page = text(client.get(path))
+    assert 'href="/static/stemworks/site.css"' in page
+    assert "Log in" in page and "Sign up" in page
