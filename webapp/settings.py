@@ -33,6 +33,8 @@ if envbool("STEMWORKS_BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 INSTALLED_APPS = [
+    # First, so its registration/ templates (password reset) win over the admin's.
+    "webapp.accounts",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -42,7 +44,6 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "webapp.accounts",
     "webapp.jobs",
     "webapp.billing",
     "webapp.feedback",
