@@ -208,9 +208,9 @@ def open_page(browser, log_in, scene: Scene, case: PageCase, viewport: str):
         log_in(page, scene.user)
     response = page.goto(case.url(scene))
     assert response.status == 200, f"{case.name}: {response.status} at {page.url}"
-    page.wait_for_load_state("networkidle")
     if page.locator("#player").count():
         # Waveforms are drawn once the peaks arrive: wait for them before the screenshot.
+        page.wait_for_load_state("networkidle")
         page.wait_for_function(
             "[...document.querySelectorAll('#player audio')].every(a => a.readyState >= 1)"
         )
