@@ -1,11 +1,11 @@
 """Reads that only pages need: lean job rows for the dashboard, model choices, a user's rating."""
 
-from django.conf import settings
 from django.db.models import QuerySet
 
 from separation import catalog
 from webapp.feedback.models import JobFeedback
 from webapp.jobs.models import Job
+from webapp.jobs.pricing import credits_per_minute
 
 DASHBOARD_FIELDS = (
     "id", "original_name", "duration", "model", "target", "kind", "status", "progress",
@@ -23,7 +23,6 @@ def dashboard_jobs(*, user, search: str = "") -> QuerySet[Job]:
 
 def model_choices() -> list[dict]:
     """Return each model with its stems, target choices and price per started minute."""
-    per_model = settings.STEMWORKS_MODEL_CREDITS_PER_MINUTE
     return [
         {
             "name": spec.name,
@@ -33,7 +32,7 @@ def model_choices() -> list[dict]:
                 {"value": target, "label": _target_label(target)}
                 for target in catalog.targets(spec.name)
             ],
-            "credits_per_minute": per_model.get(spec.name, settings.STEMWORKS_CREDITS_PER_MINUTE),
+            "credits_per_minute": credits_per_minute(spec.name),
         }
         for spec in catalog.MODELS.values()
     ]
