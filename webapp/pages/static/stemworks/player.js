@@ -8,11 +8,11 @@ const StemworksPlayer = (() => {
     const SEEK_STEP_S = 5;
     // Changing an element's rate makes Chromium re-buffer its audio (a short stall), so the
     // stems are left alone until one is clearly off, then nudged gently back.
-    const DRIFT_NUDGE_S = 0.008; // beyond this a stem plays a little faster or slower
+    const DRIFT_NUDGE_S = 0.006; // beyond this a stem plays a little faster or slower
     const DRIFT_OK_S = 0.002; // until it is this close again
-    const NUDGE_WITHIN_S = 0.15; // a nudge aims to close the gap in this long ...
-    const NUDGE_MIN = 0.02; // ... at 2 % to 15 % off the normal rate
-    const NUDGE_MAX = 0.15;
+    const NUDGE_WITHIN_S = 0.3; // a nudge aims to close the gap in this long ...
+    const NUDGE_MIN = 0.02; // ... at 2 % to 10 % off the normal rate
+    const NUDGE_MAX = 0.1;
     const SETTLE_MS = 150; // after a start, readings are noisy for a moment
     const DRIFT_JUMP_S = 0.12; // beyond this the stems are stopped and lined up again
     const playButton = root.querySelector("#play");
@@ -89,18 +89,24 @@ const StemworksPlayer = (() => {
       syncTimer = setInterval(keepInSync, 100);
     }
 
+    // Each stem is compared with the median of all: one that stalls is brought back alone,
+    // and a lone odd reading (a busy machine) changes nothing until the next one agrees.
     function keepInSync() {
       if (!playing || master.paused || performance.now() - startedAt < SETTLE_MS) return;
-      const reference = master.currentTime;
-      for (const l of lanes.slice(1)) {
-        const drift = l.audio.currentTime - reference;
+      const times = lanes.map((l) => l.audio.currentTime);
+      const sorted = [...times].sort((a, b) => a - b);
+      const middle = sorted.length / 2;
+      const reference = sorted.length % 2 ? sorted[Math.floor(middle)] : (sorted[middle - 1] + sorted[middle]) / 2;
+      for (const [i, l] of lanes.entries()) {
+        const drift = times[i] - reference;
         if (Math.abs(drift) > DRIFT_JUMP_S) {
           run(() => startAll(master.currentTime));
           return;
         }
-        // Ahead: slow down a little; behind: speed up, until it is back with the first stem.
         const rate = l.audio.playbackRate;
-        if (Math.abs(drift) > DRIFT_NUDGE_S && rate === 1) {
+        l.offTicks = Math.abs(drift) > DRIFT_NUDGE_S ? (l.offTicks || 0) + 1 : 0;
+        if (rate === 1 && l.offTicks >= 2) {
+          // Ahead: slow down a little; behind: speed up, until it is back with the others.
           const nudge = Math.min(NUDGE_MAX, Math.max(NUDGE_MIN, Math.abs(drift) / NUDGE_WITHIN_S));
           l.audio.playbackRate = drift > 0 ? 1 - nudge : 1 + nudge;
         } else if ((rate > 1 && drift > -DRIFT_OK_S) || (rate < 1 && drift < DRIFT_OK_S)) {
