@@ -15,7 +15,7 @@
     const bar = cell.querySelector('[role="progressbar"]');
     bar.setAttribute("aria-valuenow", job.progress);
     bar.firstElementChild.style.width = `${job.progress}%`;
-    cell.querySelector('[data-field="stage"]').textContent = `${job.stage} ${job.progress}%`;
+    cell.querySelector('[data-field="stage"]').textContent = `${job.stage || "waiting"} ${job.progress}%`;
     row.querySelector('[data-field="cost"]').textContent = job.cost;
   }
 
