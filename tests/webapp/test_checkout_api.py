@@ -58,7 +58,9 @@ def test_stripe_sends_the_buyer_back_to_the_address_they_used(owner_api, stripe_
     assert form["success_url"] == [
         f"http://stemworks.example:8011/credits/?checkout=success&payment={payment.id}"
     ]
-    assert form["cancel_url"][0].startswith("http://stemworks.example:8011/credits/?checkout=cancelled")
+    assert form["cancel_url"][0].startswith(
+        "http://stemworks.example:8011/credits/?checkout=cancelled"
+    )
 
 
 def test_it_talks_to_the_configured_api_base(owner_api, stripe_http, settings):
