@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "webapp.billing",
     "webapp.feedback",
     "webapp.sharing",
+    "webapp.monitoring",
     "webapp.pages",
 ]
 
