@@ -27,6 +27,17 @@ class Kind(models.TextChoices):
     FULL = "full"
 
 
+class ErrorClass(models.TextChoices):
+    """Why a job failed, in a few classes that monitoring groups failures by."""
+
+    BAD_INPUT = "bad_input", "bad input"
+    TIME_LIMIT = "time_limit", "time limit"
+    WORKER_LOST = "worker_lost", "worker lost"
+    OUT_OF_MEMORY = "out_of_memory", "out of memory"
+    STORAGE = "storage", "storage"
+    INTERNAL = "internal", "internal error"
+
+
 class SampleRate(models.TextChoices):
     """The rate of a job's stems: 44.1 kHz (what the models work at), or the input's own."""
 
@@ -73,11 +84,22 @@ class Job(models.Model):
     progress = models.PositiveSmallIntegerField(default=0)
     stage = models.CharField(max_length=100, blank=True)
     error = models.TextField(blank=True)
+    error_class = models.CharField(max_length=20, choices=ErrorClass.choices, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     # The Celery task id that claimed the job: its own redelivery (after its worker died)
     # may take the job back at once, while any other task must wait for a stale heartbeat.
     claimed_by = models.CharField(max_length=255, blank=True)
     cost = models.PositiveIntegerField(default=0, help_text="Credits charged for this job.")
+    input_size = models.BigIntegerField(null=True, blank=True, help_text="Bytes of the upload.")
+    # What the worker recorded of its run (the last attempt's): who ran it, where, and the
+    # wall seconds of each stage. Queue wait and processing time come from the timestamps.
+    worker_host = models.CharField(max_length=255, blank=True, help_text="Celery's host name.")
+    worker_pid = models.PositiveIntegerField(null=True, blank=True)
+    device = models.CharField(max_length=40, blank=True, help_text="cpu, cuda:0, ...")
+    decode_s = models.FloatField(null=True, blank=True, help_text="Seconds reading the input.")
+    separate_s = models.FloatField(null=True, blank=True, help_text="Seconds in the model.")
+    encode_s = models.FloatField(null=True, blank=True, help_text="Seconds encoding the stems.")
+    store_s = models.FloatField(null=True, blank=True, help_text="Seconds storing the stems.")
     created_at = models.DateTimeField(auto_now_add=True)
     queued_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -91,6 +113,8 @@ class Job(models.Model):
             models.Index(fields=["owner", "-created_at"]),
             models.Index(fields=["status", "heartbeat_at"]),
             models.Index(fields=["owner", "kind", "created_at"]),
+            models.Index(fields=["status", "finished_at"]),
+            models.Index(fields=["kind", "created_at"]),
         ]
 
     def __str__(self) -> str:
