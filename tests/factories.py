@@ -166,3 +166,36 @@ def charged_job(owner, *, cost: int = 2, factory=JobFactory, **fields) -> Job:
     job = factory(owner=owner, kind=Kind.FULL, cost=cost, **fields)
     credits_charge(user=owner, amount=cost, reason="test job", job=job)
     return job
+
+
+class PaymentFactory(factory.django.DjangoModelFactory):
+    """A paid checkout of a pack (pass status= and paid_at= for others)."""
+
+    class Meta:
+        model = "billing.Payment"
+
+    user = factory.SubFactory(UserFactory)
+    pack = "small"
+    credits = 10
+    amount = 500
+    currency = "eur"
+    status = "paid"
+    paid_at = factory.LazyFunction(timezone.now)
+
+
+class JobFeedbackFactory(factory.django.DjangoModelFactory):
+    """A rating of a finished job by its owner; `thumbs={"vocals": True}` adds stem thumbs."""
+
+    class Meta:
+        model = "feedback.JobFeedback"
+        skip_postgeneration_save = True
+
+    job = factory.SubFactory(JobFactory, status=Status.SUCCEEDED)
+    user = factory.SelfAttribute("job.owner")
+    rating = 5
+    comment = ""
+
+    @factory.post_generation
+    def thumbs(feedback, create, extracted, **kwargs):
+        for stem, up in (extracted or {}).items():
+            feedback.stems.create(stem=stem, thumbs_up=up)

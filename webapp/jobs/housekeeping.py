@@ -81,13 +81,16 @@ def jobs_reconcile(*, now: datetime | None = None) -> ReconcileReport:
     return ReconcileReport(requeued=requeued, failed=failed)
 
 
+def purge_due(*, now: datetime) -> Q:
+    """Return the condition on jobs that the purge at `now` deletes (monitoring shows them)."""
+    cutoff = now - timedelta(days=settings.STEMWORKS_RETENTION_DAYS)
+    return Q(status__in=FINISHED, finished_at__lt=cutoff, purged_at__isnull=True)
+
+
 def jobs_purge_expired(*, now: datetime | None = None) -> int:
     """Delete the upload and stems of jobs finished more than the retention period ago."""
     now = now or timezone.now()
-    cutoff = now - timedelta(days=settings.STEMWORKS_RETENTION_DAYS)
-    expired = Job.objects.filter(
-        status__in=FINISHED, finished_at__lt=cutoff, purged_at__isnull=True
-    ).values_list("id", "input_file")
+    expired = Job.objects.filter(purge_due(now=now)).values_list("id", "input_file")
     purged = 0
     for job_id, input_name in list(expired):
         # Marked first, under the row's lock: a new job that reuses this upload either

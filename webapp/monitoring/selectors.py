@@ -3,3 +3,490 @@
 Sections: now (broker, queues, workers, running jobs), a window of time (throughput,
 outcomes, failures, waits, speed), money, feedback and storage.
 """
+
+import math
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.conf import settings
+from django.db.models import (
+    Avg,
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    Max,
+    Q,
+    Sum,
+    Window,
+)
+from django.db.models.functions import Coalesce, RowNumber, TruncDate, TruncHour
+from django.utils import timezone
+
+from webapp.billing.models import CreditTransaction, Payment, PaymentStatus, TransactionKind
+from webapp.feedback.models import JobFeedback, StemFeedback
+from webapp.jobs.housekeeping import purge_due
+from webapp.jobs.models import FINISHED, Job, Kind, PreviewUse, Status, StemFile
+
+# --- A window of time: outcomes, throughput, failures, waits and speed -------------------
+
+# The error class of failures recorded before the worker classified them.
+UNCLASSIFIED = "unclassified"
+
+
+def _finished_in(now: datetime, window: timedelta) -> Q:
+    # A window holds what happened after its start, up to and including `now`.
+    return Q(finished_at__gt=now - window, finished_at__lte=now)
+
+
+def _ratio(part: float, whole: float) -> float | None:
+    return part / whole if whole else None
+
+
+def percentile(values: Sequence[float], fraction: float) -> float | None:
+    """Return the `fraction` (0..1) percentile of `values`, interpolated linearly; None if empty.
+
+    Linear between the two nearest ranks, as numpy's default and PostgreSQL's percentile_cont:
+    the median of 1, 2, 3, 4 is 2.5.
+    """
+    if not values:
+        return None
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * fraction
+    low = math.floor(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+@dataclass(frozen=True)
+class Outcomes:
+    succeeded: int
+    failed: int
+    cancelled: int
+    total: int
+    # Shares of `total` (0..1); None when no job finished in the window.
+    success_rate: float | None
+    failure_rate: float | None
+    cancel_rate: float | None
+
+
+def window_outcomes(now: datetime, window: timedelta) -> Outcomes:
+    """Count the jobs that finished in the window, by how they ended (one query)."""
+    counts = Job.objects.filter(_finished_in(now, window), status__in=FINISHED).aggregate(
+        succeeded=Count("id", filter=Q(status=Status.SUCCEEDED)),
+        failed=Count("id", filter=Q(status=Status.FAILED)),
+        cancelled=Count("id", filter=Q(status=Status.CANCELLED)),
+    )
+    total = counts["succeeded"] + counts["failed"] + counts["cancelled"]
+    return Outcomes(
+        succeeded=counts["succeeded"],
+        failed=counts["failed"],
+        cancelled=counts["cancelled"],
+        total=total,
+        success_rate=_ratio(counts["succeeded"], total),
+        failure_rate=_ratio(counts["failed"], total),
+        cancel_rate=_ratio(counts["cancelled"], total),
+    )
+
+
+@dataclass(frozen=True)
+class HourCount:
+    hour: datetime  # the start of the hour, in the current time zone
+    jobs: int
+
+
+@dataclass(frozen=True)
+class Throughput:
+    # Every hour the window touches, oldest first, empty ones too; the first and last are
+    # partial unless the window starts and ends on the hour. Their sum is Outcomes.total.
+    hours: tuple[HourCount, ...]
+    peak: int  # the largest count, for a chart's scale
+
+
+def _hour_of(moment: datetime) -> datetime:
+    return timezone.localtime(moment).replace(minute=0, second=0, microsecond=0)
+
+
+def window_throughput(now: datetime, window: timedelta) -> Throughput:
+    """Count the jobs finished in the window per clock hour, for a chart (one query)."""
+    rows = (
+        Job.objects.filter(_finished_in(now, window), status__in=FINISHED)
+        .annotate(hour=TruncHour("finished_at"))
+        .values("hour")
+        .annotate(jobs=Count("id"))
+        .values_list("hour", "jobs")
+    )
+    counts = dict(rows)
+    hours, hour = [], _hour_of(now - window)
+    while hour <= now:
+        hours.append(HourCount(hour=hour, jobs=counts.get(hour, 0)))
+        # Stepping in UTC keeps every hour once across a daylight-saving change.
+        hour = timezone.localtime(hour + timedelta(hours=1))
+    return Throughput(hours=tuple(hours), peak=max((h.jobs for h in hours), default=0))
+
+
+@dataclass(frozen=True)
+class FailureExample:
+    job_id: uuid.UUID
+    error: str
+    finished_at: datetime
+
+
+@dataclass(frozen=True)
+class FailureMessage:
+    error: str
+    count: int
+
+
+@dataclass(frozen=True)
+class FailureGroup:
+    error_class: str  # one of Job's error classes, or UNCLASSIFIED
+    count: int
+    examples: tuple[FailureExample, ...]  # the latest first
+    messages: tuple[FailureMessage, ...]  # the commonest error texts first, at most 5
+
+
+def window_failures(now: datetime, window: timedelta, examples: int = 3) -> list[FailureGroup]:
+    """Group the jobs that failed in the window by error class, the commonest first.
+
+    Two queries: the counts per class and text, and the latest `examples` of each class.
+    """
+    failed = Job.objects.filter(_finished_in(now, window), status=Status.FAILED)
+    by_text = failed.values_list("error_class", "error").annotate(n=Count("id")).order_by()
+    messages: dict[str, list[FailureMessage]] = {}
+    for error_class, error, n in by_text:
+        messages.setdefault(error_class or UNCLASSIFIED, []).append(FailureMessage(error, n))
+    latest = (
+        failed.annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("error_class")],
+                order_by=[F("finished_at").desc(), F("id").desc()],
+            )
+        )
+        .filter(rank__lte=examples)
+        .order_by("-finished_at", "-id")
+        .values_list("error_class", "id", "error", "finished_at")
+    )
+    shown: dict[str, list[FailureExample]] = {}
+    for error_class, job_id, error, finished_at in latest:
+        shown.setdefault(error_class or UNCLASSIFIED, []).append(
+            FailureExample(job_id=job_id, error=error, finished_at=finished_at)
+        )
+    groups = [
+        FailureGroup(
+            error_class=error_class,
+            count=sum(m.count for m in texts),
+            examples=tuple(shown.get(error_class, ())),
+            messages=tuple(sorted(texts, key=lambda m: (-m.count, m.error))[:5]),
+        )
+        for error_class, texts in messages.items()
+    ]
+    return sorted(groups, key=lambda g: (-g.count, g.error_class))
+
+
+@dataclass(frozen=True)
+class Timings:
+    # Queue wait (started_at - queued_at) of the jobs that started in the window, whatever
+    # became of them; None when there were none.
+    waited: int
+    wait_median_s: float | None
+    wait_p95_s: float | None
+    # Processing (finished_at - started_at) of the jobs that succeeded in the window.
+    processed: int
+    processing_median_s: float | None
+    processing_p95_s: float | None
+
+
+def window_timings(now: datetime, window: timedelta) -> Timings:
+    """Return the median and 95th percentile (linear) of queue waits and processing times.
+
+    Two queries of two timestamps per job; the percentiles are taken in Python, so SQLite
+    and PostgreSQL agree.
+    """
+    started = Job.objects.filter(
+        started_at__gt=now - window, started_at__lte=now, queued_at__isnull=False
+    ).values_list("queued_at", "started_at")
+    waits = [(start - queued).total_seconds() for queued, start in started]
+    succeeded = Job.objects.filter(
+        _finished_in(now, window), status=Status.SUCCEEDED, started_at__isnull=False
+    ).values_list("started_at", "finished_at")
+    runs = [(end - start).total_seconds() for start, end in succeeded]
+    return Timings(
+        waited=len(waits),
+        wait_median_s=percentile(waits, 0.5),
+        wait_p95_s=percentile(waits, 0.95),
+        processed=len(runs),
+        processing_median_s=percentile(runs, 0.5),
+        processing_p95_s=percentile(runs, 0.95),
+    )
+
+
+@dataclass(frozen=True)
+class Speed:
+    model: str
+    device: str  # "cpu", "cuda:0", ...; "" for jobs run before workers recorded it
+    jobs: int
+    audio_s: float  # seconds of audio separated
+    processing_s: float  # wall seconds from start to finish, summed
+    # audio_s / processing_s: a long song weighs more than a short one; None at 0 s.
+    speed: float | None
+
+
+def window_speed(now: datetime, window: timedelta) -> list[Speed]:
+    """Return the processing speed (audio s per wall s) of jobs that succeeded in the window,
+    per model and device (one query)."""
+    rows = (
+        Job.objects.filter(
+            _finished_in(now, window), status=Status.SUCCEEDED, started_at__isnull=False
+        )
+        .values_list("model", "device")
+        .annotate(
+            jobs=Count("id"),
+            audio=Sum("duration"),
+            wall=Sum(
+                ExpressionWrapper(F("finished_at") - F("started_at"), output_field=DurationField())
+            ),
+        )
+        .order_by("model", "device")
+    )
+    speeds = []
+    for model, device, jobs, audio, wall in rows:
+        processing_s = wall.total_seconds()
+        speeds.append(
+            Speed(
+                model=model,
+                device=device or "",
+                jobs=jobs,
+                audio_s=audio,
+                processing_s=processing_s,
+                speed=_ratio(audio, processing_s),
+            )
+        )
+    return speeds
+
+
+# --- Money -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DayMoney:
+    day: date  # in the current time zone
+    credits_sold: int  # credits of the payments paid that day
+    revenue: dict[str, int]  # minor units (cents) per currency code
+    charged: int  # credits charged for jobs (a positive number)
+    refunded: int  # credits given back for failed or cancelled jobs
+    previews: int  # free previews taken
+
+
+@dataclass(frozen=True)
+class Money:
+    days: tuple[DayMoney, ...]  # oldest first, every day present
+    credits_sold: int
+    revenue: dict[str, int]
+    charged: int
+    refunded: int
+    previews: int
+    # Preview jobs created in these days, and those whose upload later became a full job
+    # (a full job with this preview as its source_job); conversion = converted / created.
+    previews_created: int
+    previews_converted: int
+    conversion: float | None
+
+
+def money(now: datetime, days: int = 14) -> Money:
+    """Return credits sold, revenue, charges, refunds and previews per day, today included.
+
+    Four queries: payments, the ledger, previews taken and preview conversion.
+    """
+    today = timezone.localdate(now)
+    first = today - timedelta(days=days - 1)
+    start = timezone.make_aware(datetime.combine(first, time.min))
+    sold = (
+        Payment.objects.filter(status=PaymentStatus.PAID, paid_at__gte=start, paid_at__lte=now)
+        .values_list(TruncDate("paid_at"), "currency")
+        .annotate(credits=Sum("credits"), amount=Sum("amount"))
+        .order_by()
+    )
+    ledger = (
+        CreditTransaction.objects.filter(
+            kind__in=[TransactionKind.CHARGE, TransactionKind.REFUND],
+            created_at__gte=start,
+            created_at__lte=now,
+        )
+        .values_list(TruncDate("created_at"), "kind")
+        .annotate(credits=Sum("amount"))
+        .order_by()
+    )
+    taken = dict(
+        PreviewUse.objects.filter(created_at__gte=start, created_at__lte=now)
+        .values_list(TruncDate("created_at"))
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    credits: dict[date, int] = {}
+    revenue: dict[date, dict[str, int]] = {}
+    for day, currency, n, amount in sold:
+        credits[day] = credits.get(day, 0) + n
+        revenue.setdefault(day, {})[currency] = amount
+    moved = {(day, kind): total for day, kind, total in ledger}
+    per_day = tuple(
+        DayMoney(
+            day=day,
+            credits_sold=credits.get(day, 0),
+            revenue=revenue.get(day, {}),
+            charged=-moved.get((day, TransactionKind.CHARGE), 0),
+            refunded=moved.get((day, TransactionKind.REFUND), 0),
+            previews=taken.get(day, 0),
+        )
+        for day in (first + timedelta(days=i) for i in range(days))
+    )
+    conversion = Job.objects.filter(
+        kind=Kind.PREVIEW, created_at__gte=start, created_at__lte=now
+    ).aggregate(
+        created=Count("id", distinct=True),
+        converted=Count("id", filter=Q(derived_jobs__kind=Kind.FULL), distinct=True),
+    )
+    total_revenue: dict[str, int] = {}
+    for day_money in per_day:
+        for currency, amount in day_money.revenue.items():
+            total_revenue[currency] = total_revenue.get(currency, 0) + amount
+    return Money(
+        days=per_day,
+        credits_sold=sum(d.credits_sold for d in per_day),
+        revenue=total_revenue,
+        charged=sum(d.charged for d in per_day),
+        refunded=sum(d.refunded for d in per_day),
+        previews=sum(d.previews for d in per_day),
+        previews_created=conversion["created"],
+        previews_converted=conversion["converted"],
+        conversion=_ratio(conversion["converted"], conversion["created"]),
+    )
+
+
+# --- Feedback --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ModelRating:
+    model: str
+    ratings: int
+    average: float
+
+
+@dataclass(frozen=True)
+class StemThumbs:
+    stem: str
+    up: int
+    down: int
+
+
+@dataclass(frozen=True)
+class Comment:
+    job_id: uuid.UUID
+    model: str
+    rating: int
+    comment: str
+    user: str  # the username
+    at: datetime  # when the feedback was last changed
+
+
+@dataclass(frozen=True)
+class Feedback:
+    models: tuple[ModelRating, ...]  # by model name
+    stems: tuple[StemThumbs, ...]  # by stem name
+    comments: tuple[Comment, ...]  # the latest first
+
+
+def feedback(now: datetime, window: timedelta, comments: int = 5) -> Feedback:
+    """Return ratings per model, thumbs per stem and the latest comments of feedback given
+    (or last changed) in the window: three queries."""
+    given = JobFeedback.objects.filter(updated_at__gt=now - window, updated_at__lte=now)
+    ratings = (
+        given.values_list("job__model")
+        .annotate(n=Count("id"), average=Avg("rating"))
+        .order_by("job__model")
+    )
+    thumbs = (
+        StemFeedback.objects.filter(feedback__in=given)
+        .values_list("stem")
+        .annotate(
+            up=Count("id", filter=Q(thumbs_up=True)), down=Count("id", filter=Q(thumbs_up=False))
+        )
+        .order_by("stem")
+    )
+    latest = (
+        given.exclude(comment="")
+        .order_by("-updated_at", "-id")
+        .values_list("job_id", "job__model", "rating", "comment", "user__username", "updated_at")
+    )[:comments]
+    return Feedback(
+        models=tuple(ModelRating(model=m, ratings=n, average=avg) for m, n, avg in ratings),
+        stems=tuple(StemThumbs(stem=s, up=up, down=down) for s, up, down in thumbs),
+        comments=tuple(
+            Comment(job_id=j, model=m, rating=r, comment=c, user=u, at=at)
+            for j, m, r, c, u, at in latest
+        ),
+    )
+
+
+# --- Storage ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Storage:
+    # Stored uploads, each file once however many jobs share it. Jobs made before sizes
+    # were recorded add to upload_files and uploads_unsized, not to upload_bytes.
+    upload_files: int
+    upload_bytes: int
+    uploads_unsized: int
+    # Stem copies (WAV, FLAC, MP3, listen); waveform peaks are small and not counted.
+    stem_files: int
+    stem_bytes: int
+    # What the next retention run deletes: these jobs' stems, and the uploads no other
+    # job still uses.
+    retention_days: int
+    expiring_jobs: int
+    expiring_upload_bytes: int
+    expiring_stem_bytes: int
+
+    @property
+    def expiring_bytes(self) -> int:
+        return self.expiring_upload_bytes + self.expiring_stem_bytes
+
+
+def storage(now: datetime) -> Storage:
+    """Return the bytes held in uploads and stems, and what retention deletes next (3 queries)."""
+    due = purge_due(now=now)
+    uploads = (
+        Job.objects.filter(purged_at__isnull=True)
+        .exclude(input_file="")
+        .values("input_file")
+        .annotate(size=Max("input_size"), users=Count("id"), due=Count("id", filter=due))
+        .order_by()
+        .aggregate(
+            files=Count("input_file"),
+            bytes=Coalesce(Sum("size"), 0),
+            unsized=Count("input_file", filter=Q(size__isnull=True)),
+            # Purging keeps an upload another job still uses: only the last user frees it.
+            freed=Coalesce(Sum("size", filter=Q(users=F("due"))), 0),
+        )
+    )
+    stems = StemFile.objects.aggregate(
+        files=Count("id"),
+        bytes=Coalesce(Sum("size"), 0),
+        due=Coalesce(Sum("size", filter=Q(stem__job__in=Job.objects.filter(due))), 0),
+    )
+    return Storage(
+        upload_files=uploads["files"],
+        upload_bytes=uploads["bytes"],
+        uploads_unsized=uploads["unsized"],
+        stem_files=stems["files"],
+        stem_bytes=stems["bytes"],
+        retention_days=settings.STEMWORKS_RETENTION_DAYS,
+        expiring_jobs=Job.objects.filter(due).count(),
+        expiring_upload_bytes=uploads["freed"],
+        expiring_stem_bytes=stems["due"],
+    )
