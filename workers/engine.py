@@ -49,6 +49,21 @@ def get_separator(model: str):
     )
 
 
+def device_name(separator) -> str:
+    """Return the device `separator` runs on as torch names it, with its index: cuda:0.
+
+    An engine that does not say (a wrapper or stand-in without `device`) records "".
+    """
+    device = getattr(separator, "device", None)
+    if device is None:
+        return ""
+    if device.type == "cuda" and device.index is None:
+        import torch
+
+        return f"cuda:{torch.cuda.current_device()}"
+    return str(device)
+
+
 @worker_process_init.connect
 def preload(**kwargs) -> None:
     """Load the models named in STEMWORKS_PRELOAD_MODELS as each worker process starts."""

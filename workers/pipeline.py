@@ -14,24 +14,32 @@ from separation import audio
 from separation.excerpt import most_energetic_start
 from webapp.jobs.lifecycle import job_record_preview_start, job_succeed
 from webapp.jobs.models import Job, Kind, SampleRate
-from workers.engine import get_separator
+from workers.engine import device_name, get_separator
 from workers.progress import ProgressReporter, report
 from workers.stem_encoding import StemEncoder
+from workers.stopwatch import DECODE, ENCODE, SEPARATE, STORE, Stopwatch
 
 if TYPE_CHECKING:  # the web process imports workers without torch
     from separation.api import Separator
 
 
-def run_job(job: Job) -> bool:
-    """Separate a running job end to end; True when its stems were stored."""
+def run_job(job: Job, watch: Stopwatch | None = None) -> bool:
+    """Separate a running job end to end; True when its stems were stored.
+
+    `watch` times each stage (and learns the device); its figures are saved with the job.
+    """
+    watch = watch or Stopwatch()
     report(job.id, 2, "decoding")
-    decoded = _decode(job)
-    samples, input_rate = decoded.samples, decoded.source.sample_rate
-    if job.kind == Kind.PREVIEW:
-        samples = _excerpt(job, samples, decoded.sample_rate)
+    with watch.stage(DECODE):
+        decoded = _decode(job)
+        samples, input_rate = decoded.samples, decoded.source.sample_rate
+        if job.kind == Kind.PREVIEW:
+            samples = _excerpt(job, samples, decoded.sample_rate)
 
     report(job.id, 5, "loading model")
+    # Loading weights (once per process) is no stage: it would skew the model's speed.
     separator = get_separator(job.model)
+    watch.device = device_name(separator)
     out_rate = input_rate if job.sample_rate == SampleRate.INPUT else audio.SAMPLE_RATE
     with tempfile.TemporaryDirectory(prefix="stemworks-") as scratch:
         encoder = StemEncoder(
@@ -40,13 +48,18 @@ def run_job(job: Job) -> bool:
             out_rate=out_rate,
             wav_depth=settings.STEMWORKS_STEM_WAV_DEPTH,
         )
-        _separate(job, separator, samples, encoder)
+        _separate(job, separator, samples, encoder, watch)
         del samples, decoded
-        return _store(job, encoder)
+        return _store(job, encoder, watch)
 
 
-def _separate(job: Job, separator: Separator, samples: np.ndarray, encoder: StemEncoder) -> None:
-    """Separate the song into the encoder's masters, each block as the engine makes it."""
+def _separate(
+    job: Job, separator: Separator, samples: np.ndarray, encoder: StemEncoder, watch: Stopwatch
+) -> None:
+    """Separate the song into the encoder's masters, each block as the engine makes it.
+
+    Waiting for a block is the model's time; writing it to the masters is encoding.
+    """
     reporter = ProgressReporter(
         job.id,
         stage="separating",
@@ -56,17 +69,22 @@ def _separate(job: Job, separator: Separator, samples: np.ndarray, encoder: Stem
     )
     reporter(0.0)
     # No stem is ever held whole: every stem's master is open and takes each block.
-    encoder.add_blocks(separator.separate_blocks(samples, job.target, reporter))
+    blocks = separator.separate_blocks(samples, job.target, reporter)
+    encoder.add_blocks(watch.alternate(blocks, inside=SEPARATE, between=ENCODE))
 
 
-def _store(job: Job, encoder: StemEncoder) -> bool:
-    """Encode every stem in every format from its master and store them one by one."""
+def _store(job: Job, encoder: StemEncoder, watch: Stopwatch) -> bool:
+    """Encode every stem in every format from its master and store them one by one.
+
+    Waiting for the next encoded stem is encoding; what job_succeed does with it is storing.
+    """
     report(job.id, 92, "saving stems")
 
     def saving(index: int, count: int) -> None:
         report(job.id, 92 + 7 * index // count, "saving stems")
 
-    return job_succeed(job_id=job.id, stems=encoder.encoded(before_each=saving))
+    stems = watch.alternate(encoder.encoded(before_each=saving), inside=ENCODE, between=STORE)
+    return job_succeed(job_id=job.id, stems=stems, stats=watch.stats)
 
 
 def _decode(job: Job) -> audio.Audio:

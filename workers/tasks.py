@@ -1,15 +1,23 @@
 """Celery tasks: thin wrappers that take an id, call a service or the pipeline, and retry."""
 
 import logging
+import os
 
 from celery import Task
 from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
 from django.db import InterfaceError, OperationalError
 
-from separation.errors import SeparationCancelled, SeparationError
+from separation.errors import (
+    InvalidOptions,
+    ModelLoadingError,
+    SeparationCancelled,
+    SeparationError,
+)
 from webapp.jobs import housekeeping, lifecycle
+from webapp.jobs.models import ErrorClass
 from workers.celery import app
 from workers.pipeline import run_job
+from workers.stopwatch import STORE, Stopwatch
 
 log = logging.getLogger(__name__)
 
@@ -20,6 +28,11 @@ MAX_RETRIES = 3
 INTERNAL_ERROR = (
     "An internal error stopped the separation. It has been logged; please try again later."
 )
+OUT_OF_MEMORY = (
+    "The worker ran out of memory separating this song. Try a shorter file, or try again later."
+)
+# Engine errors that are the install's fault (missing weights, a bad device), not the song's.
+SETUP_ERRORS = (ModelLoadingError, InvalidOptions)
 
 
 def time_limit_reason(limit: float | None) -> str:
@@ -35,7 +48,11 @@ class SeparationTask(Task):
         # before, the job stayed running until the reconciler noticed its stale heartbeat.
         if isinstance(exc, TimeLimitExceeded) and args:
             limit = exc.args[0] if exc.args else None
-            lifecycle.job_fail(job_id=args[0], reason=time_limit_reason(limit))
+            lifecycle.job_fail(
+                job_id=args[0],
+                reason=time_limit_reason(limit),
+                error_class=ErrorClass.TIME_LIMIT,
+            )
 
 
 @app.task(
@@ -48,34 +65,58 @@ class SeparationTask(Task):
 )
 def separate_job(self, job_id: str) -> str:
     """Claim a job and separate it; a job someone else has or that is over is left alone."""
-    job = lifecycle.job_claim(job_id=job_id, task_id=self.request.id or "")
+    watch = Stopwatch(worker_host=self.request.hostname or "", worker_pid=os.getpid())
+    job = lifecycle.job_claim(
+        job_id=job_id,
+        task_id=self.request.id or "",
+        worker_host=watch.worker_host,
+        worker_pid=watch.worker_pid,
+    )
     if job is None:
         return "skipped"
+
+    def fail(reason: str, error_class: str) -> str:
+        lifecycle.job_fail(
+            job_id=job_id, reason=reason, error_class=error_class, stats=watch.stats()
+        )
+        return "failed"
+
     try:
-        if not run_job(job):
+        if not run_job(job, watch):
             return "cancelled"
     except SeparationCancelled:
         return "cancelled"
     except SoftTimeLimitExceeded:
         limit = self.request.timelimit[1] if self.request.timelimit else None
-        lifecycle.job_fail(job_id=job_id, reason=time_limit_reason(limit))
-        return "failed"
+        return fail(time_limit_reason(limit), ErrorClass.TIME_LIMIT)
+    except SETUP_ERRORS as exc:
+        log.error("job %s: the engine cannot run: %s", job_id, exc)
+        return fail(str(exc), ErrorClass.INTERNAL)
     except SeparationError as exc:
-        lifecycle.job_fail(job_id=job_id, reason=str(exc))
-        return "failed"
+        return fail(str(exc), ErrorClass.BAD_INPUT)
     except TRANSIENT_ERRORS as exc:
         if self.request.retries >= MAX_RETRIES:
             log.exception("job %s: giving up after %s retries", job_id, MAX_RETRIES)
-            lifecycle.job_fail(job_id=job_id, reason=INTERNAL_ERROR)
-            return "failed"
+            return fail(INTERNAL_ERROR, _unexpected_class(watch))
         log.warning("job %s: transient error, retrying: %s", job_id, exc)
         lifecycle.job_release(job_id=job_id)
         raise self.retry(exc=exc, countdown=5 * 2**self.request.retries) from exc
-    except Exception:
+    except Exception as exc:
         log.exception("job %s: unexpected error", job_id)
-        lifecycle.job_fail(job_id=job_id, reason=INTERNAL_ERROR)
-        return "failed"
+        if _is_out_of_memory(exc):
+            return fail(OUT_OF_MEMORY, ErrorClass.OUT_OF_MEMORY)
+        return fail(INTERNAL_ERROR, _unexpected_class(watch))
     return "succeeded"
+
+
+def _is_out_of_memory(exc: BaseException) -> bool:
+    # torch's OutOfMemoryError (CUDA) is matched by name: this module must not import torch.
+    return isinstance(exc, MemoryError) or type(exc).__name__ == "OutOfMemoryError"
+
+
+def _unexpected_class(watch: Stopwatch) -> str:
+    """Class an unexpected error by the stage it stopped: storing the stems, or anything else."""
+    return ErrorClass.STORAGE if watch.running == STORE else ErrorClass.INTERNAL
 
 
 @app.task(name="workers.reconcile_jobs")

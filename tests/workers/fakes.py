@@ -1,6 +1,7 @@
 """A stand-in separator, so task tests run the real pipeline without model weights."""
 
 import numpy as np
+import torch
 
 from separation import catalog
 
@@ -10,6 +11,8 @@ class FakeSeparator:
 
     Like the real engine it hands the stems over in blocks, one per step.
     """
+
+    device = torch.device("cpu")
 
     def __init__(self, model: str, *, steps: int = 4, on_step=None) -> None:
         self.model = model

@@ -13,7 +13,7 @@ from django.utils import timezone
 from webapp.billing.services import credits_refund
 from webapp.jobs import layout
 from webapp.jobs.lifecycle import worker_lost_reason
-from webapp.jobs.models import FINISHED, Job, Status, Stem
+from webapp.jobs.models import FINISHED, ErrorClass, Job, Status, Stem
 from workers import queue
 
 log = logging.getLogger(__name__)
@@ -59,8 +59,14 @@ def jobs_reconcile(*, now: datetime | None = None) -> ReconcileReport:
         if job.attempts >= settings.STEMWORKS_MAX_ATTEMPTS:
             reason = _gave_up_reason(job)
             with transaction.atomic():
+                # A queued job that no worker took is classed with lost workers too:
+                # either way no worker finished it.
                 if Job.objects.filter(was, id=job.id).update(
-                    status=Status.FAILED, stage="failed", error=reason, finished_at=now
+                    status=Status.FAILED,
+                    stage="failed",
+                    error=reason,
+                    error_class=ErrorClass.WORKER_LOST,
+                    finished_at=now,
                 ):
                     credits_refund(job_id=job.id, reason=f"Refund: the job failed. {reason}")
                     failed.append(job.id)

@@ -5,8 +5,8 @@ says whether this caller won, so two workers never run one job and a re-delivere
 for a finished job does nothing.
 """
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from webapp.billing.services import credits_refund
 from webapp.jobs import layout, stem_files
-from webapp.jobs.models import Job, Status, Stem, StemFile
+from webapp.jobs.models import ErrorClass, Job, Status, Stem, StemFile
 
 
 @dataclass(frozen=True)
@@ -43,8 +43,49 @@ class StemData:
     peaks: Path | None = None
 
 
-def job_claim(*, job_id: object, task_id: str = "", now: datetime | None = None) -> Job | None:
+@dataclass(frozen=True)
+class JobStats:
+    """What a worker measured of one run of a job, saved in the update that ends the job.
+
+    The stage times are wall seconds: reading the input, the model, encoding the stems (and
+    their peaks), copying them into storage. None (or "") is "not measured": it is not saved.
+    """
+
+    worker_host: str = ""
+    worker_pid: int | None = None
+    device: str = ""
+    decode_s: float | None = None
+    separate_s: float | None = None
+    encode_s: float | None = None
+    store_s: float | None = None
+
+    def as_update(self) -> dict[str, object]:
+        """Return the measured figures as Job fields, for an `update()`."""
+        return {name: value for name, value in asdict(self).items() if value not in (None, "")}
+
+
+# A claim clears what an earlier attempt recorded: the row tells of its last run only.
+_NOT_MEASURED = {
+    "device": "",
+    "decode_s": None,
+    "separate_s": None,
+    "encode_s": None,
+    "store_s": None,
+    "error_class": "",
+}
+
+
+def job_claim(
+    *,
+    job_id: object,
+    task_id: str = "",
+    worker_host: str = "",
+    worker_pid: int | None = None,
+    now: datetime | None = None,
+) -> Job | None:
     """Move a queued job to running for task `task_id`; None when another has it or it is over.
+
+    The worker's host name and process id are recorded with the claim, for monitoring.
 
     A running job is taken back when its heartbeat went stale, or at once by a redelivery
     of the very task that claimed it (its worker died: nobody else is running it) while it
@@ -66,6 +107,9 @@ def job_claim(*, job_id: object, task_id: str = "", now: datetime | None = None)
         stage="starting",
         error="",
         attempts=F("attempts") + 1,
+        worker_host=worker_host[:255],
+        worker_pid=worker_pid,
+        **_NOT_MEASURED,
     )
     if updated == 0:
         # Nothing got updated: another worker got there first, or the job is over, or
@@ -88,7 +132,11 @@ def _give_up(*, job_id: object, still: Q, now: datetime) -> None:
     reason = worker_lost_reason(settings.STEMWORKS_MAX_ATTEMPTS)
     with transaction.atomic():
         if Job.objects.filter(still, id=job_id).update(
-            status=Status.FAILED, stage="failed", error=reason, finished_at=now
+            status=Status.FAILED,
+            stage="failed",
+            error=reason,
+            error_class=ErrorClass.WORKER_LOST,
+            finished_at=now,
         ):
             credits_refund(job_id=job_id, reason=f"Refund: the job failed. {reason}")
 
@@ -106,12 +154,19 @@ def job_record_preview_start(*, job_id: object, start: float) -> None:
     Job.objects.filter(id=job_id, preview_start__isnull=True).update(preview_start=start)
 
 
-def job_succeed(*, job_id: object, stems: Iterable[StemData]) -> bool:
+def job_succeed(
+    *,
+    job_id: object,
+    stems: Iterable[StemData],
+    stats: Callable[[], JobStats] | None = None,
+) -> bool:
     """Store the stems of a running job and mark it succeeded; False (keeping nothing) if not.
 
     Stems are stored one at a time as `stems` yields them (a generator may encode each one
     only when asked), each file streamed from its local path; rows are made only if the job
     is still running at the end. Whatever was stored goes again on any error or refusal.
+    `stats` is asked once every stem is stored (its times are complete only then), and its
+    figures are saved in the update that marks the job succeeded.
     """
     stored: list[str] = []
     rows: list[_StoredStem] = []
@@ -126,9 +181,14 @@ def job_succeed(*, job_id: object, stems: Iterable[StemData]) -> bool:
             if peaks:
                 stored.append(peaks)
             rows.append(_StoredStem(stem, files, peaks))
+        measured = stats().as_update() if stats is not None else {}
         with transaction.atomic():
             updated = Job.objects.filter(id=job_id, status=Status.RUNNING).update(
-                status=Status.SUCCEEDED, progress=100, stage="done", finished_at=timezone.now()
+                status=Status.SUCCEEDED,
+                progress=100,
+                stage="done",
+                finished_at=timezone.now(),
+                **measured,
             )
             if updated == 1:
                 _create_rows(job_id, rows)
@@ -190,11 +250,28 @@ def _delete_files(names: Iterable[str]) -> None:
         default_storage.delete(name)
 
 
-def job_fail(*, job_id: object, reason: str, statuses: tuple[str, ...] = (Status.RUNNING,)) -> bool:
-    """Mark a job failed with a reason a person understands, if it is still in `statuses`."""
+def job_fail(
+    *,
+    job_id: object,
+    reason: str,
+    error_class: str = ErrorClass.INTERNAL,
+    stats: JobStats | None = None,
+    statuses: tuple[str, ...] = (Status.RUNNING,),
+) -> bool:
+    """Mark a job failed with a reason a person understands, if it is still in `statuses`.
+
+    `error_class` (an ErrorClass) groups the failure for monitoring; `stats` is what the
+    worker measured until it failed, saved with the failure.
+    """
+    measured = stats.as_update() if stats is not None else {}
     with transaction.atomic():
         updated = Job.objects.filter(id=job_id, status__in=statuses).update(
-            status=Status.FAILED, stage="failed", error=reason, finished_at=timezone.now()
+            status=Status.FAILED,
+            stage="failed",
+            error=reason,
+            error_class=error_class,
+            finished_at=timezone.now(),
+            **measured,
         )
         if updated == 1:
             credits_refund(job_id=job_id, reason=f"Refund: the job failed. {reason}")

@@ -61,12 +61,15 @@ def job_create(
     if source is not None:
         input_duration = job_source_duration(source=source)
         name = source.original_name
+        # The same stored file: monitoring counts distinct uploads, not this copy.
+        input_size = source.input_size
     else:
         if upload.size == 0:
             raise InvalidAudio("The file is empty.")
         info = audio.probe(upload.file, max_duration=settings.STEMWORKS_MAX_DURATION_S)
         upload.seek(0)
         input_duration, name = info.duration, (upload.name or "upload")
+        input_size = upload.size
     if kind == Kind.PREVIEW:
         preview_start = preview_excerpt_start(input_duration, preview_start)
     elif preview_start is not None:
@@ -98,6 +101,7 @@ def job_create(
             stage="queued",
             cost=cost,
             queued_at=timezone.now(),
+            input_size=input_size,
         )
         if source is None:
             # Stored before the transaction: on SQLite a write transaction holds the whole
