@@ -30,7 +30,7 @@ class JobAdmin(admin.ModelAdmin):
         "cost",
         "created_at",
     ]
-    list_filter = ["status", "model", "kind"]
+    list_filter = ["status", "error_class", "model", "kind", "device"]
     search_fields = ["id", "original_name", "owner__username"]
     readonly_fields = [
         "id",
@@ -43,5 +43,15 @@ class JobAdmin(admin.ModelAdmin):
         "finished_at",
         "heartbeat_at",
         "purged_at",
+        # What the worker recorded, for monitoring.
+        "input_size",
+        "error_class",
+        "worker_host",
+        "worker_pid",
+        "device",
+        "decode_s",
+        "separate_s",
+        "encode_s",
+        "store_s",
     ]
     inlines = [StemInline]
