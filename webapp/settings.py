@@ -273,6 +273,11 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 STEMWORKS_RECONCILE_EVERY_S = envint("STEMWORKS_RECONCILE_EVERY_S", 60, minimum=1)
 STEMWORKS_PURGE_EVERY_S = envint("STEMWORKS_PURGE_EVERY_S", 3600, minimum=1)
 
+# --- monitoring -----------------------------------------------------------------------
+# A bearer token that lets a Prometheus server read /metrics (staff read it when logged in);
+# empty: no token is accepted.
+STEMWORKS_METRICS_TOKEN = envstr("STEMWORKS_METRICS_TOKEN")
+
 # --- API ------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     # Token first, so an anonymous request gets 401 with a WWW-Authenticate header.

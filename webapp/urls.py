@@ -24,6 +24,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("healthz", health, name="health"),
+    path("", include("webapp.monitoring.urls")),
     # The owner's share API (under api/v1/) and the public downloads under s/<token>/.
     path("", include("webapp.sharing.urls")),
     path("", include("webapp.pages.urls")),

@@ -29,7 +29,7 @@ app.conf.update(
     accept_content=["json"],
     broker_connection_retry_on_startup=True,
     worker_hijack_root_logger=False,
-    imports=("workers.tasks",),
+    imports=("workers.tasks", "workers.inspection"),
 )
 
 

@@ -13,13 +13,17 @@ from datetime import date, datetime, time, timedelta
 from django.conf import settings
 from django.db.models import (
     Avg,
+    Case,
     Count,
     DurationField,
     ExpressionWrapper,
     F,
     Max,
+    Min,
     Q,
     Sum,
+    Value,
+    When,
     Window,
 )
 from django.db.models.functions import Coalesce, RowNumber, TruncDate, TruncHour
@@ -29,6 +33,7 @@ from webapp.billing.models import CreditTransaction, Payment, PaymentStatus, Tra
 from webapp.feedback.models import JobFeedback, StemFeedback
 from webapp.jobs.housekeeping import purge_due
 from webapp.jobs.models import FINISHED, Job, Kind, PreviewUse, Status, StemFile
+from webapp.monitoring import broker
 
 # --- A window of time: outcomes, throughput, failures, waits and speed -------------------
 
@@ -490,3 +495,182 @@ def storage(now: datetime) -> Storage:
         expiring_upload_bytes=uploads["freed"],
         expiring_stem_bytes=stems["due"],
     )
+
+
+# --- Now: broker, queues, workers and running jobs; totals for /metrics ----------------
+
+
+@dataclass(frozen=True)
+class NowJob:
+    """A running job as its row tells it, and the worker whose inspection lists its task."""
+
+    id: uuid.UUID
+    name: str  # the upload's file name
+    owner: str  # the owner's username
+    model: str
+    kind: str  # "preview" or "full"
+    progress: int  # 0..100
+    stage: str
+    started_at: datetime | None
+    task_id: str  # the Celery task that claimed it (Job.claimed_by)
+    worker: str  # the worker running task_id; "" when no worker answered that it does
+
+
+@dataclass(frozen=True)
+class NowWorker:
+    name: str  # Celery's host name, e.g. "celery@gpu-1"
+    queues: tuple[str, ...]
+    concurrency: int | None  # pool processes; None when the worker did not say
+    device: str  # "cpu", "cuda:0", ...; "unknown" for a worker without the command
+    jobs: tuple[NowJob, ...]  # the running jobs whose task this worker is executing
+    other_tasks: int  # active tasks that are no running job (housekeeping)
+
+
+@dataclass(frozen=True)
+class NowState:
+    at: datetime
+    broker_reachable: bool
+    broker_error: str  # why the broker could not be asked; "" when it answered
+    queue_depths: dict[str, int] | None  # messages waiting per queue; None when unreachable
+    queued_jobs: int  # rows with status queued
+    oldest_queued_at: datetime | None
+    oldest_queued_age_s: float | None  # now - oldest_queued_at; None when nothing waits
+    workers: tuple[NowWorker, ...]  # by name; () when unreachable or none online
+    running_jobs: tuple[NowJob, ...]  # rows with status running, the longest running first
+
+
+def now_state(now: datetime) -> NowState:
+    """Return the broker's queues and workers with the queued and running job rows.
+
+    The broker is asked with short timeouts (about 1.5 s at most); when it cannot be
+    reached, the rows are still shown and the state says why.
+    """
+    live = broker.broker_state()
+    waiting = Job.objects.filter(status=Status.QUEUED).aggregate(
+        n=Count("id"), oldest=Min(Coalesce("queued_at", "created_at"))
+    )
+    running = now_running_jobs(live.workers)
+    job_tasks = {job.task_id for job in running}
+    workers = tuple(
+        NowWorker(
+            name=report.name,
+            queues=report.queues,
+            concurrency=report.concurrency,
+            device=report.device,
+            jobs=tuple(job for job in running if job.worker == report.name),
+            other_tasks=sum(1 for task_id in report.task_ids if task_id not in job_tasks),
+        )
+        for report in live.workers
+    )
+    oldest = waiting["oldest"]
+    return NowState(
+        at=now,
+        broker_reachable=live.reachable,
+        broker_error=live.error,
+        queue_depths=live.depths,
+        queued_jobs=waiting["n"],
+        oldest_queued_at=oldest,
+        oldest_queued_age_s=max((now - oldest).total_seconds(), 0.0) if oldest else None,
+        workers=workers,
+        running_jobs=running,
+    )
+
+
+def now_running_jobs(workers: Sequence[broker.WorkerReport] = ()) -> tuple[NowJob, ...]:
+    """Return the running jobs, each with the worker whose active tasks include its claim."""
+    runs_on = {task_id: report.name for report in workers for task_id in report.task_ids}
+    rows = (
+        Job.objects.filter(status=Status.RUNNING)
+        .select_related("owner")
+        .order_by(F("started_at").asc(nulls_first=True), "id")
+    )
+    return tuple(
+        NowJob(
+            id=job.id,
+            name=job.original_name,
+            owner=job.owner.get_username(),
+            model=job.model,
+            kind=job.kind,
+            progress=job.progress,
+            stage=job.stage,
+            started_at=job.started_at,
+            task_id=job.claimed_by,
+            worker=runs_on.get(job.claimed_by, "") if job.claimed_by else "",
+        )
+        for job in rows
+    )
+
+
+def now_jobs_by_status() -> dict[str, int]:
+    """Count every job row by status, each status present (zero too)."""
+    counts = dict(Job.objects.values_list("status").annotate(n=Count("id")).order_by())
+    return {status: counts.get(status, 0) for status in Status.values}
+
+
+# Upper bounds (seconds) of the processing-time histogram; a 10-minute song on a CPU takes
+# minutes, on a GPU seconds.
+PROCESSING_BUCKETS_S = (5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1200.0, 1800.0, 3600.0)
+# The device of jobs run before workers recorded it.
+UNKNOWN_DEVICE = "unknown"
+
+
+@dataclass(frozen=True)
+class NowProcessing:
+    """The processing times (finished_at - started_at) of succeeded jobs of one model and device."""
+
+    model: str
+    device: str  # UNKNOWN_DEVICE for jobs run before workers recorded it
+    # (upper bound in seconds, jobs that took at most that), cumulative, as Prometheus wants.
+    buckets: tuple[tuple[float, int], ...]
+    count: int
+    sum_s: float
+
+
+def now_processing(buckets: Sequence[float] = PROCESSING_BUCKETS_S) -> list[NowProcessing]:
+    """Return the processing-time histogram of every succeeded job per model and device.
+
+    One query: the buckets are counted in the database, not by loading each job.
+    """
+    took = ExpressionWrapper(F("finished_at") - F("started_at"), output_field=DurationField())
+    per_bucket = {
+        f"le_{i}": Count("id", filter=Q(took__lte=timedelta(seconds=bound)))
+        for i, bound in enumerate(buckets)
+    }
+    rows = (
+        Job.objects.filter(
+            status=Status.SUCCEEDED, started_at__isnull=False, finished_at__isnull=False
+        )
+        .annotate(
+            took=took,
+            on=Case(When(device="", then=Value(UNKNOWN_DEVICE)), default=F("device")),
+        )
+        .values("model", "on")
+        .annotate(count=Count("id"), total=Sum("took"), **per_bucket)
+        .order_by("model", "on")
+    )
+    return [
+        NowProcessing(
+            model=row["model"],
+            device=row["on"],
+            buckets=tuple((bound, row[f"le_{i}"]) for i, bound in enumerate(buckets)),
+            count=row["count"],
+            sum_s=row["total"].total_seconds(),
+        )
+        for row in rows
+    ]
+
+
+def now_failures_by_class() -> dict[str, int]:
+    """Count every failed job by error class (UNCLASSIFIED for those recorded without one)."""
+    counts: dict[str, int] = {}
+    failed = Job.objects.filter(status=Status.FAILED)
+    for error_class, n in failed.values_list("error_class").annotate(n=Count("id")).order_by():
+        key = error_class or UNCLASSIFIED
+        counts[key] = counts.get(key, 0) + n
+    return counts
+
+
+def now_credits_sold() -> int:
+    """Return the credits of every paid payment."""
+    paid = Payment.objects.filter(status=PaymentStatus.PAID).aggregate(n=Sum("credits"))
+    return paid["n"] or 0
