@@ -1,8 +1,10 @@
 """What the worker records of a job as it ends: host, process, device, stage times, failure."""
 
 import os
+from types import SimpleNamespace
 
 import pytest
+import torch
 from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
 from celery.utils.nodenames import gethostname
 from django.core.files.base import ContentFile
@@ -15,6 +17,7 @@ from tests.workers.fakes import FakeSeparator
 from tests.workers.test_pipeline_streaming import read_song, song_job
 from webapp.jobs.models import ErrorClass, Job, Status
 from workers import tasks
+from workers.engine import device_name
 from workers.stopwatch import Stopwatch
 from workers.tasks import separate_job
 
@@ -187,3 +190,14 @@ def test_the_stopwatch_times_each_stage_and_keeps_the_one_that_failed():
 
     assert watch.running == "store"
     assert (stats.decode_s, stats.separate_s, stats.encode_s, stats.store_s) == (2, 0, 2, 0.75)
+
+
+@pytest.mark.parametrize(
+    ("device", "name"), [("cpu", "cpu"), ("cuda", "cuda:2"), ("cuda:1", "cuda:1"), (None, "")]
+)
+def test_the_device_is_named_with_its_index(monkeypatch, device, name):
+    # No GPU needed: torch.device("cuda") is only a name until something runs on it.
+    monkeypatch.setattr(torch.cuda, "current_device", lambda: 2)
+    engine = SimpleNamespace(device=torch.device(device)) if device else object()
+
+    assert device_name(engine) == name
