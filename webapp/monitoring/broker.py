@@ -14,7 +14,8 @@ from workers.celery import app
 from workers.inspection import COMMAND
 
 CONNECT_TIMEOUT_S = 0.5
-# Every broadcast waits this long for replies: it cannot know how many workers there are.
+# A broadcast collects replies until none came for this long: it cannot know how many
+# workers there are.
 REPLY_TIMEOUT_S = 1.0
 
 
@@ -66,6 +67,8 @@ def _connect() -> Connection:
             **settings.CELERY_BROKER_TRANSPORT_OPTIONS,
             "socket_connect_timeout": CONNECT_TIMEOUT_S,
             "socket_timeout": CONNECT_TIMEOUT_S + REPLY_TIMEOUT_S,
+            # The filesystem broker looks for replies once a second by default: a second late.
+            "polling_interval": 0.1,
         },
     )
     # One try, no waiting: kombu would otherwise retry for a long while.

@@ -542,8 +542,8 @@ class NowState:
 def now_state(now: datetime) -> NowState:
     """Return the broker's queues and workers with the queued and running job rows.
 
-    The broker is asked with short timeouts (about 1.5 s at most); when it cannot be
-    reached, the rows are still shown and the state says why.
+    The broker is asked with short timeouts (about a second with Redis); when it cannot be
+    reached, it says so at once and the rows are still counted.
     """
     live = broker.broker_state()
     waiting = Job.objects.filter(status=Status.QUEUED).aggregate(
