@@ -196,6 +196,17 @@ def test_speed_is_audio_seconds_per_wall_second_per_model_and_device():
     ]
 
 
+def test_speed_shows_each_stages_median_where_workers_recorded_it():
+    for decode, model in ((1.0, 10.0), (3.0, 30.0), (2.0, 20.0)):
+        finished(model="demucs", device="cpu", decode_s=decode, separate_s=model, encode_s=4.0)
+    finished(model="demucs", device="cpu")  # from before workers recorded stages
+
+    [speed] = selectors.window_speed(NOW, DAY)
+
+    assert (speed.decode_s, speed.separate_s, speed.encode_s) == (2.0, 20.0, 4.0)
+    assert speed.store_s is None
+
+
 def test_money_is_counted_per_day_across_midnight(owner):
     late = datetime(2024, 3, 9, 23, 59, tzinfo=UTC)
     early = datetime(2024, 3, 10, 0, 1, tzinfo=UTC)
@@ -344,7 +355,7 @@ def test_each_section_takes_a_few_queries_however_many_rows(django_assert_num_qu
         (lambda: selectors.window_throughput(NOW, DAY), 1),
         (lambda: selectors.window_failures(NOW, DAY), 2),
         (lambda: selectors.window_timings(NOW, DAY), 2),
-        (lambda: selectors.window_speed(NOW, DAY), 1),
+        (lambda: selectors.window_speed(NOW, DAY), 2),
         (lambda: selectors.money(NOW), 4),
         (lambda: selectors.feedback(NOW, DAY), 3),
         (lambda: selectors.storage(NOW), 3),

@@ -238,16 +238,27 @@ class Speed:
     processing_s: float  # wall seconds from start to finish, summed
     # audio_s / processing_s: a long song weighs more than a short one; None at 0 s.
     speed: float | None
+    # Where the time goes: the median job's seconds per stage (None where none recorded).
+    decode_s: float | None = None
+    separate_s: float | None = None
+    encode_s: float | None = None
+    store_s: float | None = None
+
+
+STAGES = ("decode_s", "separate_s", "encode_s", "store_s")
 
 
 def window_speed(now: datetime, window: timedelta) -> list[Speed]:
     """Return the processing speed (audio s per wall s) of jobs that succeeded in the window,
-    per model and device (one query)."""
+    per model and device, with each stage's median time (two queries)."""
+    succeeded = Job.objects.filter(
+        _finished_in(now, window), status=Status.SUCCEEDED, started_at__isnull=False
+    )
+    stages: dict[tuple[str, str], list[tuple[float | None, ...]]] = {}
+    for model, device, *times in succeeded.values_list("model", "device", *STAGES):
+        stages.setdefault((model, device or ""), []).append(tuple(times))
     rows = (
-        Job.objects.filter(
-            _finished_in(now, window), status=Status.SUCCEEDED, started_at__isnull=False
-        )
-        .values_list("model", "device")
+        succeeded.values_list("model", "device")
         .annotate(
             jobs=Count("id"),
             audio=Sum("duration"),
@@ -268,9 +279,18 @@ def window_speed(now: datetime, window: timedelta) -> list[Speed]:
                 audio_s=audio,
                 processing_s=processing_s,
                 speed=_ratio(audio, processing_s),
+                **_stage_medians(stages.get((model, device or ""), [])),
             )
         )
     return speeds
+
+
+def _stage_medians(jobs: list[tuple[float | None, ...]]) -> dict[str, float | None]:
+    columns = zip(*jobs, strict=True) if jobs else [() for _ in STAGES]
+    return {
+        stage: percentile([t for t in column if t is not None], 0.5)
+        for stage, column in zip(STAGES, columns, strict=True)
+    }
 
 
 # --- Money -----------------------------------------------------------------------------
