@@ -4,11 +4,12 @@ and /metrics holds the same counts."""
 
 import pytest
 from django.core.files.base import ContentFile
+from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.e2e.helpers import finished, song_upload, wait_for
 from tests.factories import JobFactory
-from webapp.jobs.models import Job, Kind
+from webapp.jobs.models import Job, Kind, Status
 from workers import queue
 
 pytestmark = [pytest.mark.slow]
@@ -51,6 +52,16 @@ def test_after_a_success_and_a_failure_the_ops_page_shows_both_and_the_worker(
     assert "cpu" in page.inner_text("#workers")
     assert bad["error"] in page.inner_text("#ops-window")
     screenshot(page, "ops")
+
+    # It refreshes itself: a job that fails now is counted within about 10 s, without a reload.
+    navigations = []
+    page.on("framenavigated", lambda frame: navigations.append(frame.url))
+    JobFactory(
+        owner=owner, status=Status.FAILED, error="Gone wrong.", error_class="internal",
+        queued_at=timezone.now(), started_at=timezone.now(), finished_at=timezone.now(),
+    )  # fmt: skip
+    page.wait_for_selector("#count-failed:has-text('2')", timeout=15000)
+    assert navigations == []
     phone = browser.new_page("phone")
     log_in(phone, staff)
     phone.goto("/staff/ops/")
@@ -59,9 +70,10 @@ def test_after_a_success_and_a_failure_the_ops_page_shows_both_and_the_worker(
     client.force_login(staff)
     got = metrics(client)
     assert got[("stemworks_jobs", (("status", "succeeded"),))] == 1
-    assert got[("stemworks_jobs", (("status", "failed"),))] == 1
-    error_class = Job.objects.get(id=broken.id).error_class
-    assert got[("stemworks_job_failures_total", (("reason_class", error_class),))] == 1
+    assert got[("stemworks_jobs", (("status", "failed"),))] == 2
+    assert Job.objects.get(id=broken.id).error_class == "bad_input"
+    assert got[("stemworks_job_failures_total", (("reason_class", "bad_input"),))] == 1
+    assert got[("stemworks_job_failures_total", (("reason_class", "internal"),))] == 1
     assert got[("stemworks_workers_online", ())] == 1
 
 
