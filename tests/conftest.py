@@ -28,10 +28,22 @@ def media_root(settings, tmp_path):
 
 @pytest.fixture(autouse=True)
 def fresh_throttles():
-    """Start every test with empty request counters (they live in the local-memory cache)."""
-    from django.core.cache import cache
+    """Start every test with empty request counters (in Redis when REDIS_URL is set).
 
-    cache.clear()
+    Only the cache's own keys in the tests' Redis db go, never the broker's: the Redis
+    cache's clear() would flush the whole db.
+    """
+    from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
+
+    cache = caches["default"]
+    if isinstance(cache, RedisCache):
+        client = cache._cache.get_client(write=True)
+        keys = list(client.scan_iter(match=cache.make_key("*")))
+        if keys:
+            client.delete(*keys)
+    else:
+        cache.clear()
 
 
 @pytest.fixture

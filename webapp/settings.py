@@ -146,6 +146,10 @@ STEMWORKS_EMAIL_VERIFY_MAX_AGE_S = envint(
 STEMWORKS_AUTH_THROTTLE_RATE = envstr("STEMWORKS_AUTH_THROTTLE_RATE", "20/minute")
 if not re.fullmatch(r"\d+/(second|minute|hour|day)", STEMWORKS_AUTH_THROTTLE_RATE):
     raise ImproperlyConfigured("STEMWORKS_AUTH_THROTTLE_RATE must look like 20/minute.")
+# New jobs (uploads) per signed-in user.
+STEMWORKS_UPLOAD_THROTTLE_RATE = envstr("STEMWORKS_UPLOAD_THROTTLE_RATE", "30/hour")
+if not re.fullmatch(r"\d+/(second|minute|hour|day)", STEMWORKS_UPLOAD_THROTTLE_RATE):
+    raise ImproperlyConfigured("STEMWORKS_UPLOAD_THROTTLE_RATE must look like 30/hour.")
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
@@ -245,8 +249,22 @@ STRIPE_WEBHOOK_SECRET = envstr("STRIPE_WEBHOOK_SECRET")
 STRIPE_API_BASE = envstr("STRIPE_API_BASE")
 STRIPE_WEBHOOK_TOLERANCE_S = envint("STRIPE_WEBHOOK_TOLERANCE_S", 300, minimum=1)
 
-# --- celery ---------------------------------------------------------------------------
+# --- cache ----------------------------------------------------------------------------
 REDIS_URL = envstr("REDIS_URL")
+# Throttle counters must be shared by every web process, so with Redis they live there,
+# under their own prefix beside the broker's keys; the embedded setup has one process.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "stemworks-cache",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- celery ---------------------------------------------------------------------------
 BROKER_DIR = VAR_DIR / "broker"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL

@@ -15,6 +15,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/signup/", pages.signup, name="signup"),
     path("accounts/verify-email/<str:token>/", pages.verify_email, name="verify-email"),
+    path("accounts/login/", pages.ThrottledLoginView.as_view(), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/auth/", include("rest_framework.urls")),
     path("api/v1/", include("webapp.accounts.urls")),

@@ -3,12 +3,14 @@
 from django import forms
 from django.conf import settings
 from django.contrib.auth import login
+from django.contrib.auth.views import LoginView
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from webapp.accounts import services
 from webapp.accounts.links import site_url
+from webapp.accounts.throttles import auth_retry_after
 
 
 class SignupForm(forms.Form):
@@ -41,3 +43,16 @@ def verify_email(request: HttpRequest, token: str) -> HttpResponse:
     except services.VerificationFailed as exc:
         return render(request, "accounts/verify_email.html", {"error": str(exc)}, status=400)
     return render(request, "accounts/verify_email.html", {"verified_user": user})
+
+
+class ThrottledLoginView(LoginView):
+    """Django's log-in form, with each POST counted against the API's auth rate per IP."""
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        retry_after = auth_retry_after(request)
+        if retry_after is not None:
+            context = {"retry_after": retry_after}
+            response = render(request, "registration/login_throttled.html", context, status=429)
+            response["Retry-After"] = str(retry_after)
+            return response
+        return super().post(request, *args, **kwargs)

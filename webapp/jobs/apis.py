@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from separation import audio
 from webapp import storage
+from webapp.accounts.throttles import UploadThrottle
 from webapp.jobs import pricing, responses, selectors, services, stem_files
 from webapp.jobs.serializers import (
     JobCreateInputSerializer,
@@ -37,6 +38,7 @@ class JobListCreateApi(ListAPIView):
     parser_classes = [MultiPartParser, FormParser]
     serializer_class = JobOutputSerializer
     pagination_class = JobPagination
+    throttle_classes = [UploadThrottle]
 
     def get_queryset(self):
         return selectors.jobs_page_for_user(user=self.request.user)
