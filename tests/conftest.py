@@ -27,6 +27,15 @@ def media_root(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def models_offered(settings):
+    """Offer every model: tests run a fake engine, never a download.
+
+    Tests of what an install without weights offers set it back to False.
+    """
+    settings.STEMWORKS_ALLOW_MODEL_DOWNLOAD = True
+
+
+@pytest.fixture(autouse=True)
 def fresh_throttles():
     """Start every test with empty request counters (in Redis when REDIS_URL is set).
 

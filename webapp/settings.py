@@ -211,6 +211,8 @@ STEMWORKS_THREADS = envint("STEMWORKS_THREADS", 0, minimum=0) or None
 STEMWORKS_PRELOAD_MODELS = envlist("STEMWORKS_PRELOAD_MODELS")
 STEMWORKS_DEMUCS_REPO = envstr("STEMWORKS_DEMUCS_REPO") or None
 STEMWORKS_MODEL_DIR = envstr("STEMWORKS_MODEL_DIR") or None
+# htdemucs without a weights folder downloads them: offered only where this says the install may.
+STEMWORKS_ALLOW_MODEL_DOWNLOAD = envbool("STEMWORKS_ALLOW_MODEL_DOWNLOAD", False)
 # Engine knobs for the models that take them (docs/engine.md); a segment or batch size of 0
 # and half precision "auto" keep each model's own default.
 STEMWORKS_OVERLAP = envfloat("STEMWORKS_OVERLAP", 0.25, minimum=0)

@@ -41,6 +41,14 @@ def time_limit_reason(limit: float | None) -> str:
     return f"The separation took longer than its time limit{took}. Try a shorter file."
 
 
+def setup_error_reason(model: str) -> str:
+    """Explain a job this server could not run: its engine or the model's weights are missing."""
+    return (
+        f"This server could not start the {model} model. It has been logged; "
+        "try another model, or try again later."
+    )
+
+
 class SeparationTask(Task):
     def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:
         """Fail a job whose child process the hard time limit killed, refunding its credits."""
@@ -89,9 +97,10 @@ def separate_job(self, job_id: str) -> str:
     except SoftTimeLimitExceeded:
         limit = self.request.timelimit[1] if self.request.timelimit else None
         return fail(time_limit_reason(limit), ErrorClass.TIME_LIMIT)
-    except SETUP_ERRORS as exc:
-        log.error("job %s: the engine cannot run: %s", job_id, exc)
-        return fail(str(exc), ErrorClass.INTERNAL)
+    except SETUP_ERRORS:
+        # The exception's own words (paths, URLs, library errors) go to the log, not the user.
+        log.exception("job %s: the engine cannot run model %s", job_id, job.model)
+        return fail(setup_error_reason(job.model), ErrorClass.INTERNAL)
     except SeparationError as exc:
         return fail(str(exc), ErrorClass.BAD_INPUT)
     except TRANSIENT_ERRORS as exc:

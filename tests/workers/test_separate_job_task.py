@@ -14,7 +14,7 @@ from separation.errors import ModelLoadingError
 from tests.factories import JobFactory, RunningJobFactory, wav_bytes
 from tests.workers.fakes import FakeSeparator
 from webapp.jobs import layout
-from webapp.jobs.models import Job, Status, Stem
+from webapp.jobs.models import ErrorClass, Job, Status, Stem
 from webapp.jobs.stem_files import STEM_FORMATS
 from workers.tasks import INTERNAL_ERROR, separate_job
 
@@ -153,16 +153,26 @@ def test_a_job_whose_audio_is_corrupt_fails_with_a_readable_reason(owner, fake_s
     assert job.finished_at is not None
 
 
-def test_a_model_that_cannot_load_fails_the_job_with_its_reason(queued_job, monkeypatch):
+def test_a_model_that_cannot_load_fails_the_job_without_the_exceptions_text(
+    queued_job, monkeypatch, caplog
+):
     def broken(model):
-        raise ModelLoadingError("The weights of unet-2stems are missing.")
+        raise ModelLoadingError(
+            f"Could not load demucs model {model!r}: <urlopen error [Errno -3] "
+            "Temporary failure in name resolution>"
+        )
 
     monkeypatch.setattr("workers.pipeline.get_separator", broken)
 
     run(queued_job)
 
     job = Job.objects.get(id=queued_job.id)
-    assert (job.status, job.error) == ("failed", "The weights of unet-2stems are missing.")
+    assert (job.status, job.error_class) == ("failed", ErrorClass.INTERNAL)
+    assert job.error == (
+        "This server could not start the unet-2stems model. It has been logged; "
+        "try another model, or try again later."
+    )
+    assert "urlopen" in caplog.text  # the exception stays in the log
 
 
 def test_an_unexpected_error_fails_the_job_without_leaking_details(queued_job, monkeypatch):

@@ -11,6 +11,7 @@ from webapp.jobs import stem_files
 from webapp.jobs.links import JobLinks
 from webapp.jobs.models import Job, Kind, SampleRate, Stem
 from webapp.jobs.selectors import jobs_for_user
+from workers.models_available import missing_reason, model_installed
 
 
 class JobCreateInputSerializer(serializers.Serializer):
@@ -115,6 +116,8 @@ class QuoteInputSerializer(serializers.Serializer):
         source = _own_source_job(self.context["request"].user, attrs.get("source_job"))
         attrs["source"] = source
         attrs.setdefault("model", source.model if source else catalog.DEFAULT_MODEL)
+        if not model_installed(attrs["model"]):
+            raise serializers.ValidationError({"model": [missing_reason(attrs["model"])]})
         return attrs
 
 

@@ -20,6 +20,7 @@ from webapp.billing.services import (
     credits_refund,
 )
 from webapp.billing.wording import credits_text
+from webapp.errors import ApplicationError
 from webapp.jobs.errors import (
     CostAboveLimit,
     EmailNotVerified,
@@ -33,6 +34,7 @@ from webapp.jobs.models import ACTIVE, Job, Kind, PreviewUse, SampleRate, Status
 from webapp.jobs.pricing import job_cost
 from webapp.jobs.selectors import preview_allowance
 from workers import queue
+from workers.models_available import missing_reason, model_installed
 
 
 def job_create(
@@ -51,9 +53,12 @@ def job_create(
 
     `max_cost` is what the user agreed to pay (the quote they saw): a job that costs more is
     refused before anything is stored or charged. Raises SeparationError for unusable
-    input, CostAboveLimit, EmailNotVerified, PreviewLimitReached or InsufficientCredits.
+    input, ApplicationError (field `model`) for a model this server has no weights for,
+    CostAboveLimit, EmailNotVerified, PreviewLimitReached or InsufficientCredits.
     """
     catalog.output_stems(model, target)  # raises InvalidOptions with a reason
+    if not model_installed(model):
+        raise ApplicationError(missing_reason(model), field="model")
     if kind not in Kind.values:
         raise InvalidOptions(f"Unknown kind {kind!r}; choose one of: {', '.join(Kind.values)}.")
     if (upload is None) == (source is None):

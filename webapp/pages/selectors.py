@@ -6,6 +6,7 @@ from separation import catalog
 from webapp.feedback.models import JobFeedback
 from webapp.jobs.models import Job
 from webapp.jobs.pricing import credits_per_minute
+from workers.models_available import installed_models
 
 DASHBOARD_FIELDS = (
     "id", "original_name", "duration", "model", "target", "kind", "status", "progress",
@@ -22,7 +23,11 @@ def dashboard_jobs(*, user, search: str = "") -> QuerySet[Job]:
 
 
 def model_choices() -> list[dict]:
-    """Return each model with its stems, target choices and price per started minute."""
+    """Return each installed model with its stems, target choices and price per started minute.
+
+    A model without weights here is left out: the upload would refuse it.
+    """
+    installed = installed_models()
     return [
         {
             "name": spec.name,
@@ -35,6 +40,7 @@ def model_choices() -> list[dict]:
             "credits_per_minute": credits_per_minute(spec.name),
         }
         for spec in catalog.MODELS.values()
+        if spec.name in installed
     ]
 
 
