@@ -9,8 +9,8 @@ Encoding streams too (`AudioWriter`): WAV, FLAC and MP3 are written a block at a
 from __future__ import annotations
 
 import io
+import logging
 import math
-import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +20,10 @@ import numpy as np
 import soundfile as sf
 import soxr
 
+from separation import headers, refusals
 from separation.errors import InvalidAudio, InvalidOptions
+
+logger = logging.getLogger(__name__)
 
 SAMPLE_RATE = 44100
 MIN_SAMPLE_RATE = 8000
@@ -70,13 +73,21 @@ class Audio:
 
 
 def probe(source: AudioSource, *, max_duration: float | None = None) -> AudioInfo:
-    """Read only the header of `source` and check it describes usable audio."""
+    """Read the header of `source` and check it describes usable audio.
+
+    Besides the header, it looks at the first block (NaN or infinity in float files) and
+    at the last frames the header promises (a file cut short), so such uploads are
+    refused at once rather than by the worker.
+    """
+    declared = _declared_frames(source)
     try:
         with _open(source) as f:
             info = AudioInfo(f.format, f.subtype, f.samplerate, f.channels, f.frames)
+            _check_header(info, max_duration)
+            _check_first_block(f, info)
+            _check_ending(f, info, declared)
     finally:
         _rewind(source)
-    _check_header(info, max_duration)
     return info
 
 
@@ -87,7 +98,7 @@ def read_audio(
     sample_rate: int = SAMPLE_RATE,
 ) -> Audio:
     """Decode `source` to float32 stereo at `sample_rate`; raise InvalidAudio if unusable."""
-    declared = _declared_wav_frames(source)
+    declared = _declared_frames(source)
     try:
         with _open(source) as f:
             info = AudioInfo(f.format, f.subtype, f.samplerate, f.channels, f.frames)
@@ -104,23 +115,15 @@ def _open(source: AudioSource) -> sf.SoundFile:
         return sf.SoundFile(source)
     except sf.LibsndfileError as exc:
         _rewind(source)
-        if not _peek(source, 1):
-            raise InvalidAudio("The file is empty (0 bytes).") from None
-        raise InvalidAudio(_describe_open_error(exc)) from None
-    except (OSError, TypeError, ValueError) as exc:
-        raise InvalidAudio(f"The file could not be read as audio: {exc}") from None
-
-
-def _describe_open_error(exc: sf.LibsndfileError) -> str:
-    text = str(exc.error_string).strip().rstrip(".")
-    if "unknown format" in text.lower() or "format not recognised" in text.lower():
-        return "This is not an audio file we can read (use WAV, FLAC, OGG, MP3 or AIFF)."
-    if "'fmt ' chunk" in text:
-        return (
-            "This WAV file uses an audio encoding we cannot read, or its format chunk is"
-            " damaged (use PCM or float WAV, FLAC, OGG, MP3 or AIFF)."
-        )
-    return f"The audio file could not be opened: {text}."
+        text = str(exc.error_string)
+        logger.info("libsndfile refused an input: %s", text)
+        raise InvalidAudio(refusals.open_refusal(text, _peek(source, headers.HEAD_BYTES))) from exc
+    except OSError as exc:
+        missing = isinstance(exc, FileNotFoundError)
+        raise InvalidAudio(refusals.unreadable(missing)) from exc
+    except (TypeError, ValueError) as exc:
+        logger.info("an input could not be opened: %s", exc)
+        raise InvalidAudio(refusals.UNKNOWN) from exc
 
 
 def _rewind(source: AudioSource) -> None:
@@ -130,20 +133,15 @@ def _rewind(source: AudioSource) -> None:
 
 def _check_header(info: AudioInfo, max_duration: float | None) -> None:
     if info.format not in INPUT_FORMATS:
-        raise InvalidAudio(
-            f"Audio format {info.format} is not supported; use WAV, FLAC, OGG, MP3 or AIFF."
-        )
+        raise InvalidAudio(refusals.unsupported_format(info.format))
     if info.channels < 1:
-        raise InvalidAudio("The audio file has no channels.")
+        raise InvalidAudio(refusals.NO_CHANNELS)
     if info.channels > MAX_CHANNELS:
-        raise InvalidAudio(f"The audio file has {info.channels} channels; at most {MAX_CHANNELS}.")
+        raise InvalidAudio(refusals.too_many_channels(info.channels, MAX_CHANNELS))
     if not MIN_SAMPLE_RATE <= info.sample_rate <= MAX_SAMPLE_RATE:
-        raise InvalidAudio(
-            f"Sample rate {info.sample_rate} Hz is outside the supported range "
-            f"{MIN_SAMPLE_RATE} to {MAX_SAMPLE_RATE} Hz."
-        )
+        raise InvalidAudio(refusals.bad_rate(info.sample_rate, MIN_SAMPLE_RATE, MAX_SAMPLE_RATE))
     if info.frames <= 0:
-        raise InvalidAudio("The audio file is empty: it contains no samples.")
+        raise InvalidAudio(refusals.NO_SAMPLES)
     if max_duration is not None and info.duration > max_duration * 1.01 + 1:
         raise _too_long(info.duration, max_duration)
 
@@ -152,6 +150,41 @@ def _too_long(duration: float, max_duration: float) -> InvalidAudio:
     return InvalidAudio(
         f"The audio is {_minutes(duration)} long; the maximum is {_minutes(max_duration)}."
     )
+
+
+def _check_first_block(f: sf.SoundFile, info: AudioInfo) -> None:
+    """Refuse a float file whose first block holds NaN or infinity (one block, cheap)."""
+    if info.subtype in ("FLOAT", "DOUBLE"):
+        _read_block(f)
+        f.seek(0)
+
+
+def _check_ending(f: sf.SoundFile, info: AudioInfo, declared: int | None) -> None:
+    """Refuse a file cut short, by the WAV/AIFF header's count or by reading its last frames.
+
+    libsndfile shortens a cut WAV or AIFF to the frames present, so their header's own
+    count tells; FLAC and MP3 report what their header promises, so a seek to the end
+    and a short read tell (within the slack `_check_complete` allows compressed audio).
+    """
+    if declared is not None:
+        if declared > info.frames:
+            raise InvalidAudio(refusals.truncated(declared / info.sample_rate, info.duration))
+        return
+    slack = _slack(info.frames)
+    start = max(0, info.frames - slack - 1)
+    try:
+        f.seek(start)
+        got = f.read(min(info.frames - start, BLOCK_FRAMES), dtype="float32").shape[0]
+    except sf.LibsndfileError as exc:
+        logger.info("an input failed near its end: %s", exc.error_string)
+        got = 0
+    if got == 0:
+        raise InvalidAudio(refusals.truncated(info.duration))
+
+
+def _slack(frames: int) -> int:
+    # Compressed formats only estimate their length; allow them a little slack.
+    return max(frames // 50, 4096)
 
 
 def _minutes(seconds: float) -> str:
@@ -188,13 +221,12 @@ def _decode(
 def _read_block(f: sf.SoundFile) -> np.ndarray:
     try:
         block: np.ndarray = f.read(BLOCK_FRAMES, dtype="float32", always_2d=True)
-    except sf.LibsndfileError:
+    except sf.LibsndfileError as exc:
         # libsndfile's own text ("Internal psf_fseek() failed") means nothing to a person.
-        raise InvalidAudio(
-            "The audio file is truncated or corrupt: it cannot be decoded to the end."
-        ) from None
+        logger.info("decoding an input failed: %s", exc.error_string)
+        raise InvalidAudio(refusals.CUT_OFF) from exc
     if not np.isfinite(block).all():
-        raise InvalidAudio("The audio contains invalid samples (NaN or infinity).")
+        raise InvalidAudio(refusals.INVALID_SAMPLES)
     return block
 
 
@@ -246,37 +278,18 @@ class _Buffer:
 
 def _check_complete(info: AudioInfo, frames_read: int, declared: int | None) -> None:
     if frames_read == 0:
-        raise InvalidAudio("The audio file is empty: it contains no samples.")
+        raise InvalidAudio(refusals.NO_SAMPLES)
     expected = declared if declared is not None else info.frames
-    # Compressed formats only estimate their length; allow them a little slack.
-    slack = 0 if declared is not None else max(expected // 50, 4096)
+    slack = 0 if declared is not None else _slack(expected)
     if frames_read + slack < expected:
         raise InvalidAudio(
-            f"The audio file is truncated: its header promises {expected / info.sample_rate:.1f}"
-            f" s but only {frames_read / info.sample_rate:.1f} s of audio are present."
+            refusals.truncated(expected / info.sample_rate, frames_read / info.sample_rate)
         )
 
 
-def _declared_wav_frames(source: AudioSource) -> int | None:
-    """Return the frame count a RIFF/WAVE header declares, or None if not a plain WAV.
-
-    libsndfile quietly shortens a truncated WAV to the data present; this lets us notice.
-    """
-    head = _peek(source, 4096)
-    if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
-        return None
-    pos, block_align = 12, None
-    while pos + 8 <= len(head):
-        chunk, size = head[pos : pos + 4], struct.unpack("<I", head[pos + 4 : pos + 8])[0]
-        if chunk == b"fmt " and pos + 22 <= len(head):
-            block_align = struct.unpack("<H", head[pos + 20 : pos + 22])[0]
-        if chunk == b"data":
-            # 0 and 0xFFFFFFFF mark a stream whose length was unknown when written.
-            if not block_align or size in (0, 0xFFFFFFFF):
-                return None
-            return int(size // block_align)
-        pos += 8 + size + (size & 1)
-    return None
+def _declared_frames(source: AudioSource) -> int | None:
+    """Return the frame count a WAV or AIFF header declares (see headers.declared_frames)."""
+    return headers.declared_frames(_peek(source, headers.HEAD_BYTES))
 
 
 def _peek(source: AudioSource, size: int) -> bytes:
@@ -289,7 +302,7 @@ def _peek(source: AudioSource, size: int) -> bytes:
         with open(source, "rb") as f:
             return f.read(size)
     except OSError as exc:
-        raise InvalidAudio(f"The file could not be read: {exc.strerror}.") from None
+        raise InvalidAudio(refusals.unreadable(isinstance(exc, FileNotFoundError))) from exc
 
 
 def resample(samples: np.ndarray, from_rate: int, to_rate: int) -> np.ndarray:
@@ -431,7 +444,7 @@ def read_blocks(source: AudioSource) -> Iterator[np.ndarray]:
     """Yield a stored file's audio as (channels, n) float32 blocks, never the whole of it."""
     with _open(source) as f:
         while True:
-            block = f.read(BLOCK_FRAMES, dtype="float32", always_2d=True)
+            block = _read_block(f)
             if block.shape[0]:
                 yield block.T
             if block.shape[0] < BLOCK_FRAMES:
