@@ -48,6 +48,7 @@ def test_parallel_preview_uploads_all_succeed_on_sqlite_and_the_filesystem_broke
     env = embedded_env(
         var,
         STEMWORKS_PREVIEWS_PER_DAY="1000",
+        STEMWORKS_UPLOAD_THROTTLE_RATE="1000/hour",
         # Beat's housekeeping runs every few seconds, so the worker writes during uploads.
         STEMWORKS_RECONCILE_EVERY_S="2",
         STEMWORKS_PROGRESS_INTERVAL_S="0.2",
