@@ -10,7 +10,7 @@ const StemworksPlayer = (() => {
     // stems are left alone until one is clearly off, then nudged gently back.
     const DRIFT_NUDGE_S = 0.006; // beyond this a stem plays a little faster or slower
     const DRIFT_OK_S = 0.002; // until it is this close again
-    const NUDGE_WITHIN_S = 0.3; // a nudge aims to close the gap in this long ...
+    const NUDGE_WITHIN_S = 0.2; // a nudge aims to close the gap in this long ...
     const NUDGE_MIN = 0.02; // ... at 2 % to 10 % off the normal rate
     const NUDGE_MAX = 0.1;
     const SETTLE_MS = 150; // after a start, readings are noisy for a moment
@@ -105,10 +105,11 @@ const StemworksPlayer = (() => {
         }
         const rate = l.audio.playbackRate;
         l.offTicks = Math.abs(drift) > DRIFT_NUDGE_S ? (l.offTicks || 0) + 1 : 0;
-        if (rate === 1 && l.offTicks >= 2) {
-          // Ahead: slow down a little; behind: speed up, until it is back with the others.
+        if (l.offTicks >= 2) {
+          // Ahead: slow down a little; behind: speed up, in step with the gap left to close.
           const nudge = Math.min(NUDGE_MAX, Math.max(NUDGE_MIN, Math.abs(drift) / NUDGE_WITHIN_S));
-          l.audio.playbackRate = drift > 0 ? 1 - nudge : 1 + nudge;
+          const wanted = drift > 0 ? 1 - nudge : 1 + nudge;
+          if (Math.abs(wanted - rate) > 0.005) l.audio.playbackRate = wanted;
         } else if ((rate > 1 && drift > -DRIFT_OK_S) || (rate < 1 && drift < DRIFT_OK_S)) {
           l.audio.playbackRate = 1; // caught up (or just past): back to normal speed
         }
