@@ -36,7 +36,6 @@ import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import uuid
@@ -44,6 +43,11 @@ from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.django_bench import django_on_postgres, load_average  # noqa: E402
+
 PAGE = "/api/v1/jobs"
 TARGET_ONE_MS, TARGET_P99_MS = 15.0, 100.0
 
@@ -54,20 +58,9 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--clients", type=int, default=20)
     args = parser.parse_args()
-    if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
-        print("Set DATABASE_URL to a PostgreSQL database the bench may fill.", file=sys.stderr)
+    media = django_on_postgres("api-latency-")
+    if media is None:
         return 2
-
-    media = Path(tempfile.mkdtemp(prefix="api-latency-"))
-    os.environ["STEMWORKS_MEDIA_ROOT"] = str(media)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "webapp.settings")
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
     print(f"load average at start: {load_average()}")
     user, key = seed(args.jobs)
     try:
@@ -89,10 +82,6 @@ def main() -> int:
         user.delete()
         shutil.rmtree(media, ignore_errors=True)
     return 0
-
-
-def load_average() -> str:
-    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def seed(jobs: int):

@@ -22,13 +22,11 @@ server, with no query per row.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import re
 import shutil
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 from collections import Counter
@@ -36,6 +34,11 @@ from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.django_bench import django_on_postgres, load_average  # noqa: E402
+
 TARGET_MS = 100.0
 BASELINES = {"healthz": "/healthz", "API list": "/api/v1/jobs?page_size=20"}
 DASHBOARD = {
@@ -52,21 +55,11 @@ def main() -> int:
     parser.add_argument("--ledger", type=int, default=1000)
     parser.add_argument("--requests", type=int, default=200)
     args = parser.parse_args()
-    if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
-        print("Set DATABASE_URL to a PostgreSQL database the bench may fill.", file=sys.stderr)
+    media = django_on_postgres("dashboard-page-")
+    if media is None:
         return 2
-
-    media = Path(tempfile.mkdtemp(prefix="dashboard-page-"))
-    os.environ["STEMWORKS_MEDIA_ROOT"] = str(media)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "webapp.settings")
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
     from django.test import Client
 
-    call_command("migrate", verbosity=0)
     print(f"load average at start: {load_average()}")
     user = seed(args.jobs, args.ledger)
     try:
@@ -85,10 +78,6 @@ def main() -> int:
         cleanup(user)
         shutil.rmtree(media, ignore_errors=True)
     return 0
-
-
-def load_average() -> str:
-    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 NAMES = ["live", "demo", "mix", "master", "take", "session", "rehearsal", "song"]

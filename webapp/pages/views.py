@@ -103,7 +103,6 @@ def credits(request: HttpRequest) -> HttpResponse:
     ).get_page(request.GET.get("page"))
     context = {
         "nav": "credits",
-        "balance": credits_balance(user=request.user),
         "packs": credit_packs(),
         "page": page,
         "checkout": request.GET.get("checkout", ""),
@@ -143,6 +142,5 @@ def shared_job(request: HttpRequest, token: str) -> HttpResponse:
     context = {
         "job": job,
         "player": player.player_data(job, SharedLinks(None, token)),
-        "shared": True,
     }
     return render(request, "pages/shared.html", context)
