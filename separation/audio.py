@@ -12,7 +12,7 @@ import io
 import logging
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -33,6 +33,10 @@ BLOCK_FRAMES = 1 << 16
 # Preallocate at most this much audio up front: a header may claim any length (a FLAC
 # STREAMINFO can promise 2**36 frames), so beyond this the buffer grows as audio arrives.
 MAX_PREALLOC_SECONDS = 600
+
+# What libsndfile reports as the length of a stream that does not say it (SF_COUNT_MAX), as
+# a streaming encoder's FLAC (total_samples = 0 in STREAMINFO) does.
+UNKNOWN_FRAMES = (1 << 63) - 1
 
 # libsndfile major formats we accept as input; others it can read are not music uploads.
 INPUT_FORMATS = {"WAV", "WAVEX", "RF64", "W64", "FLAC", "OGG", "MP3", "AIFF"}
@@ -58,6 +62,11 @@ class AudioInfo:
     def duration(self) -> float:
         return self.frames / self.sample_rate
 
+    @property
+    def length_known(self) -> bool:
+        """Whether the header gives the length (a streaming encoder's FLAC does not)."""
+        return self.frames != UNKNOWN_FRAMES
+
 
 @dataclass(frozen=True)
 class Audio:
@@ -77,13 +86,16 @@ def probe(source: AudioSource, *, max_duration: float | None = None) -> AudioInf
 
     Besides the header, it looks at the first block (NaN or infinity in float files) and
     at the last frames the header promises (a file cut short), so such uploads are
-    refused at once rather than by the worker.
+    refused at once rather than by the worker. A stream whose header gives no length is
+    decoded to count its frames, stopping as soon as it passes `max_duration`.
     """
     declared = _declared_frames(source)
     try:
         with _open(source) as f:
             info = AudioInfo(f.format, f.subtype, f.samplerate, f.channels, f.frames)
             _check_header(info, max_duration)
+            if not info.length_known:
+                return replace(info, frames=_count_frames(f, info, max_duration))
             _check_first_block(f, info)
             _check_ending(f, info, declared)
     finally:
@@ -106,6 +118,8 @@ def read_audio(
             samples, frames_read = _decode(f, info, sample_rate, max_duration)
     finally:
         _rewind(source)
+    if not info.length_known:
+        info = replace(info, frames=frames_read)
     _check_complete(info, frames_read, declared)
     return Audio(samples, sample_rate, info)
 
@@ -142,14 +156,31 @@ def _check_header(info: AudioInfo, max_duration: float | None) -> None:
         raise InvalidAudio(refusals.bad_rate(info.sample_rate, MIN_SAMPLE_RATE, MAX_SAMPLE_RATE))
     if info.frames <= 0:
         raise InvalidAudio(refusals.NO_SAMPLES)
-    if max_duration is not None and info.duration > max_duration * 1.01 + 1:
+    if max_duration is not None and info.length_known and _over(info.duration, max_duration):
         raise _too_long(info.duration, max_duration)
 
 
+def _over(duration: float, max_duration: float) -> bool:
+    return duration > max_duration * 1.01 + 1
+
+
 def _too_long(duration: float, max_duration: float) -> InvalidAudio:
-    return InvalidAudio(
-        f"The audio is {_minutes(duration)} long; the maximum is {_minutes(max_duration)}."
-    )
+    return InvalidAudio(refusals.too_long(duration, max_duration))
+
+
+def _count_frames(f: sf.SoundFile, info: AudioInfo, max_duration: float | None) -> int:
+    """Decode a stream of unknown length to count its frames, up to `max_duration`."""
+    frames = 0
+    while True:
+        got: int = _read_block(f).shape[0]
+        frames += got
+        if max_duration is not None and _over(frames / info.sample_rate, max_duration):
+            raise _too_long(frames / info.sample_rate, max_duration)
+        if got < BLOCK_FRAMES:
+            break
+    if frames == 0:
+        raise InvalidAudio(refusals.NO_SAMPLES)
+    return frames
 
 
 def _check_first_block(f: sf.SoundFile, info: AudioInfo) -> None:
@@ -187,11 +218,6 @@ def _slack(frames: int) -> int:
     return max(frames // 50, 4096)
 
 
-def _minutes(seconds: float) -> str:
-    whole = math.ceil(seconds)
-    return f"{whole // 60}:{whole % 60:02d} min"
-
-
 def _decode(
     f: sf.SoundFile, info: AudioInfo, rate: int, max_duration: float | None
 ) -> tuple[np.ndarray, int]:
@@ -220,7 +246,7 @@ def _decode(
 
 def _read_block(f: sf.SoundFile) -> np.ndarray:
     try:
-        block: np.ndarray = f.read(BLOCK_FRAMES, dtype="float32", always_2d=True)
+        block = _read_frames(f, BLOCK_FRAMES)
     except sf.LibsndfileError as exc:
         # libsndfile's own text ("Internal psf_fseek() failed") means nothing to a person.
         logger.info("decoding an input failed: %s", exc.error_string)
@@ -228,6 +254,20 @@ def _read_block(f: sf.SoundFile) -> np.ndarray:
     if not np.isfinite(block).all():
         raise InvalidAudio(refusals.INVALID_SAMPLES)
     return block
+
+
+def _read_frames(f: sf.SoundFile, frames: int) -> np.ndarray:
+    """Read up to `frames` (frames, channels) float32 frames from where `f` stands.
+
+    `SoundFile.read` seeks to its new position after every read, and that seek fails at
+    the end of a FLAC whose STREAMINFO gives no length, which would lose the last block;
+    reading through libsndfile's own call, without the seek, does not.
+    """
+    out = np.empty((frames, f.channels), dtype=np.float32)
+    got = sf._snd.sf_readf_float(f._file, sf._ffi.cast("float *", out.ctypes.data), frames)
+    if f._errorcode:
+        raise sf.LibsndfileError(f._errorcode)
+    return out[:got]
 
 
 def fold_to_stereo(block: np.ndarray) -> np.ndarray:

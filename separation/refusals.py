@@ -8,6 +8,8 @@ in the exception's `__cause__` and in the log.
 
 from __future__ import annotations
 
+import math
+
 from separation import headers
 
 FORMATS = "WAV, FLAC, OGG, MP3 or AIFF"
@@ -58,6 +60,19 @@ def truncated(promised: float, present: float | None = None) -> str:
         f"The file is cut short: its header promises {promised:.1f} s of audio{rest}. "
         "Upload the complete file again."
     )
+
+
+def too_long(duration: float, limit: float) -> str:
+    """Refuse audio longer than the platform takes."""
+    return (
+        f"The audio is {_minutes(duration)} long; the maximum is {_minutes(limit)}: "
+        "upload a shorter part of it."
+    )
+
+
+def _minutes(seconds: float) -> str:
+    whole = math.ceil(seconds)
+    return f"{whole // 60}:{whole % 60:02d} min"
 
 
 def unsupported_format(name: str) -> str:

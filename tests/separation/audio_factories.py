@@ -143,3 +143,18 @@ def as_source(kind: str, data: bytes, folder: Path, suffix: str = ".wav") -> Pat
     path = folder / f"upload{suffix}"
     path.write_bytes(data)
     return path
+
+
+def streaming_flac(frames: np.ndarray, rate: int = RATE) -> bytes:
+    """A FLAC as a streaming encoder writes it to a pipe: STREAMINFO gives no length.
+
+    `flac -` or ffmpeg writing to a non-seekable output cannot go back to fill in the
+    total sample count, the frame sizes or the MD5, so all of them stay zero.
+    """
+    data = bytearray(encode(frames, rate, "FLAC", "PCM_16"))
+    assert data[:4] == b"fLaC" and data[4] & 0x7F == 0  # STREAMINFO comes first
+    data[12:18] = bytes(6)  # min and max frame size: unknown
+    packed = int.from_bytes(data[18:26], "big")
+    data[18:26] = (packed & ~((1 << 36) - 1)).to_bytes(8, "big")  # total samples: unknown
+    data[26:42] = bytes(16)  # MD5: not computed
+    return bytes(data)

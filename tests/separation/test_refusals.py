@@ -125,6 +125,7 @@ PLAIN = [
     r"download or export it again and upload the complete file\.",
     r"The file is cut short: its header promises \d+\.\d s of audio(, but only \d+\.\d s are "
     r"there)?\. Upload the complete file again\.",
+    r"The audio is \d+:\d\d min long; the maximum is \d+:\d\d min: upload a shorter part of it\.",
     r"Audio format \w+ is not supported: upload a WAV, FLAC, OGG, MP3 or AIFF file\.",
     r"The audio file has \d+ channels; at most \d+ can be used: mix it down to stereo and "
     r"upload it again\.",
