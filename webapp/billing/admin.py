@@ -1,10 +1,15 @@
 from django.contrib import admin
 
-from webapp.billing.models import CreditTransaction, Payment, StripeEvent
+from webapp.billing.models import CreditTransaction, Payment, StripeEvent, owner_text
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Money records are written by services only; staff read them here."""
+
+    @admin.display(description="user", ordering="user__username")
+    def owner(self, row) -> str:
+        # Rows of deleted accounts stay, with the user detached.
+        return owner_text(row)
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -18,11 +23,12 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(CreditTransaction)
 class CreditTransactionAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "user", "kind", "amount", "balance_after", "reason", "reference"]
+    list_display = ["created_at", "owner", "kind", "amount", "balance_after", "reason", "reference"]
     list_filter = ["kind", "created_at"]
     search_fields = ["user__username", "user__email", "reference", "reason"]
     readonly_fields = [
         "user",
+        "former_user_id",
         "kind",
         "amount",
         "balance_after",
@@ -47,17 +53,35 @@ class StripeEventInline(admin.TabularInline):
 
 @admin.register(Payment)
 class PaymentAdmin(ReadOnlyAdmin):
-    list_display = ["id", "user", "pack", "credits", "amount", "currency", "status", "created_at"]
-    list_filter = ["status", "pack", "currency", "created_at"]
-    search_fields = ["user__username", "user__email", "stripe_session_id"]
-    readonly_fields = [
-        "user",
+    list_display = [
+        "id",
+        "owner",
         "pack",
         "credits",
         "amount",
+        "amount_refunded",
+        "currency",
+        "status",
+        "created_at",
+    ]
+    list_filter = ["status", "pack", "currency", "created_at"]
+    search_fields = [
+        "user__username",
+        "user__email",
+        "stripe_session_id",
+        "stripe_payment_intent_id",
+    ]
+    readonly_fields = [
+        "user",
+        "former_user_id",
+        "pack",
+        "credits",
+        "amount",
+        "amount_refunded",
         "currency",
         "status",
         "stripe_session_id",
+        "stripe_payment_intent_id",
         "checkout_url",
         "error",
         "created_at",

@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from webapp.accounts.links import site_url
-from webapp.billing import selectors, services, stripe_client
+from webapp.billing import selectors, services, stripe_client, webhooks
 from webapp.billing.serializers import (
     CheckoutInputSerializer,
     CreditsOutputSerializer,
@@ -94,10 +94,13 @@ class StripeWebhookApi(APIView):
             200: StripeWebhookOutputSerializer,
             400: OpenApiTypes.OBJECT,
         },
-        summary="Stripe webhook: apply a signed Checkout Session event (events checkout.session.*)",
+        summary="Stripe webhook: apply a signed Checkout Session, refund or dispute event",
         description="Called by Stripe, not by clients. A paid session adds its pack's credits "
-        "once; a repeated event answers `duplicate` and changes nothing; other event types "
-        "answer `ignored`. A missing, wrong or stale signature answers 400.",
+        "once; `charge.refunded` takes back the credits the refunded share covers, "
+        "`charge.dispute.created` takes back the rest, `charge.dispute.closed` (won) gives "
+        "that back. A repeated event answers `duplicate` and changes nothing; other event "
+        "types, and events that change nothing, answer `ignored`. A missing, wrong or stale "
+        "signature answers 400.",
     )
     def post(self, request: Request) -> Response:
         # The signature covers the raw bytes, so the body is read as it came, never parsed.
@@ -107,4 +110,4 @@ class StripeWebhookApi(APIView):
             )
         except stripe_client.InvalidWebhook as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
-        return Response({"status": services.stripe_event_handle(event=event)})
+        return Response({"status": webhooks.stripe_event_handle(event=event)})

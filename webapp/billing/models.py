@@ -22,6 +22,13 @@ class TransactionKind(models.TextChoices):
     CHARGE = "charge"
     REFUND = "refund"
     GRANT = "grant"
+    # A refunded or disputed payment's credits taken back, and a won dispute's given back.
+    CLAWBACK = "clawback"
+    REINSTATE = "reinstate"
+
+
+# Kinds whose rows take credits; every other kind adds them.
+TAKING_KINDS = ["charge", "clawback"]
 
 
 class PaymentStatus(models.TextChoices):
@@ -30,11 +37,25 @@ class PaymentStatus(models.TextChoices):
     PAID = "paid"
     EXPIRED = "expired"
     FAILED = "failed"
+    REFUNDED = "refunded"
+    DISPUTED = "disputed"
+
+
+# Statuses after the money arrived: a late or repeated Checkout event changes none of them.
+SETTLED = [PaymentStatus.PAID, PaymentStatus.REFUNDED, PaymentStatus.DISPUTED]
 
 
 class Payment(models.Model):
+    # Kept for the accounts when the user deletes their account, without the user.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="payments"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="payments",
+    )
+    former_user_id = models.PositiveBigIntegerField(
+        null=True, blank=True, help_text="The id of the deleted account this payment was for."
     )
     pack = models.CharField(max_length=40)
     credits = models.PositiveIntegerField()
@@ -44,6 +65,16 @@ class Payment(models.Model):
         max_length=10, choices=PaymentStatus.choices, default=PaymentStatus.CREATED
     )
     stripe_session_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    stripe_payment_intent_id = models.CharField(
+        max_length=255,
+        unique=True,
+        null=True,
+        blank=True,
+        help_text="Refunds and disputes name the payment by its payment intent.",
+    )
+    amount_refunded = models.PositiveIntegerField(
+        default=0, help_text="Refunded so far, in the currency's minor unit."
+    )
     checkout_url = models.TextField(blank=True)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -54,12 +85,29 @@ class Payment(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return f"{self.pack} for {self.user} ({self.status})"
+        return f"{self.pack} for {owner_text(self)} ({self.status})"
+
+
+def owner_text(row: "Payment | CreditTransaction") -> str:
+    """Return who a money record belongs to, also once their account is deleted."""
+    if row.user_id is not None:
+        return str(row.user)
+    if row.former_user_id is not None:
+        return f"deleted account #{row.former_user_id}"
+    return "no account"
 
 
 class CreditTransaction(models.Model):
+    # Kept for the accounts when the user deletes their account, without the user.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="credit_transactions"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="credit_transactions",
+    )
+    former_user_id = models.PositiveBigIntegerField(
+        null=True, blank=True, help_text="The id of the deleted account this row was for."
     )
     kind = models.CharField(max_length=10, choices=TransactionKind.choices)
     amount = models.IntegerField(help_text="Credits: positive adds, negative takes.")
@@ -77,17 +125,23 @@ class CreditTransaction(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
+            # Only taking back a refunded or disputed payment may leave a balance below
+            # zero (the credits were spent already); nothing else takes a balance there.
             models.CheckConstraint(
-                condition=Q(balance_after__gte=0), name="credit_balance_never_negative"
+                condition=Q(balance_after__gte=0) | Q(amount__gt=0) | Q(kind="clawback"),
+                name="credit_balance_negative_only_by_clawback",
             ),
             models.CheckConstraint(
-                condition=Q(kind="charge", amount__lt=0) | (~Q(kind="charge") & Q(amount__gt=0)),
+                condition=Q(kind__in=TAKING_KINDS, amount__lt=0)
+                | (~Q(kind__in=TAKING_KINDS) & Q(amount__gt=0)),
                 name="credit_amount_sign_matches_kind",
             ),
-            # A job is charged and refunded at most once, a payment credited at most once.
+            # A job is charged and refunded at most once, a payment credited at most once,
+            # a refund or a dispute taken back (and a won dispute given back) at most once.
             models.UniqueConstraint(
                 fields=["kind", "reference"],
-                condition=Q(kind__in=["charge", "refund", "purchase"]) & ~Q(reference=""),
+                condition=Q(kind__in=["charge", "refund", "purchase", "clawback", "reinstate"])
+                & ~Q(reference=""),
                 name="one_ledger_entry_per_reference",
             ),
         ]
@@ -98,7 +152,7 @@ class CreditTransaction(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.amount:+d} for {self.user}"
+        return f"{self.kind} {self.amount:+d} for {owner_text(self)}"
 
     def save(self, *args, **kwargs) -> None:
         # The ledger is append-only: a correction is a new row, never an edit.

@@ -37,6 +37,7 @@ class PaymentOutputSerializer(serializers.ModelSerializer):
             "amount",
             "currency",
             "status",
+            "amount_refunded",
             "checkout_url",
             "created_at",
             "paid_at",
@@ -46,5 +47,6 @@ class PaymentOutputSerializer(serializers.ModelSerializer):
 class StripeWebhookOutputSerializer(serializers.Serializer):
     status = serializers.ChoiceField(
         choices=["handled", "duplicate", "ignored"],
-        help_text="handled: applied now; duplicate: seen before; ignored: not an event we use.",
+        help_text="handled: applied now; duplicate: seen before; ignored: not an event we "
+        "use, or one that changes nothing.",
     )

@@ -1,4 +1,4 @@
-"""Every write to credits: grants, charges, refunds and purchases, one ledger row each.
+"""Every write to credits: grants, charges, refunds, purchases, clawbacks, one ledger row each.
 
 Each write locks the user's CreditAccount row first, so concurrent writes for one user
 run one after another and the balance they check is the balance they change.
@@ -17,7 +17,6 @@ from webapp.billing.models import (
     CreditTransaction,
     Payment,
     PaymentStatus,
-    StripeEvent,
     TransactionKind,
 )
 from webapp.billing.selectors import credits_balance
@@ -76,7 +75,8 @@ def credits_account_lock(*, user) -> CreditAccount:
 
 def _append(*, user, kind: str, amount: int, reason: str, **fields) -> CreditTransaction:
     balance = credits_balance(user=user)
-    if balance + amount < 0:
+    # A clawback takes what a refund covers even from spent credits (see docs/api.md).
+    if amount < 0 and kind != TransactionKind.CLAWBACK and balance + amount < 0:
         raise InsufficientCredits(required=-amount, balance=balance)
     return CreditTransaction.objects.create(
         user=user, kind=kind, amount=amount, balance_after=balance + amount, reason=reason, **fields
@@ -138,6 +138,8 @@ def credits_refund(*, job_id: object, reason: str) -> CreditTransaction | None:
 def credits_purchase(*, payment: Payment) -> CreditTransaction | None:
     """Add the credits of a paid payment, once; None when they were already added."""
     reference = f"payment:{payment.id}"
+    if payment.user_id is None:
+        return None  # the account was deleted before the money arrived
     credits_account_lock(user=payment.user)
     if CreditTransaction.objects.filter(
         kind=TransactionKind.PURCHASE, reference=reference
@@ -148,6 +150,56 @@ def credits_purchase(*, payment: Payment) -> CreditTransaction | None:
         kind=TransactionKind.PURCHASE,
         amount=payment.credits,
         reason=f"Bought the {payment.pack} pack",
+        reference=reference,
+        payment=payment,
+    )
+
+
+@transaction.atomic
+def credits_clawback(
+    *, payment: Payment, amount: int, reason: str, reference: str
+) -> CreditTransaction | None:
+    """Take back `amount` credits of a refunded or disputed payment, once per `reference`.
+
+    The balance may go below zero: the credits may be spent already, and a negative
+    balance blocks paid jobs until the user buys more.
+    """
+    return _reverse(
+        payment=payment,
+        kind=TransactionKind.CLAWBACK,
+        amount=-amount,
+        reason=reason,
+        reference=reference,
+    )
+
+
+@transaction.atomic
+def credits_reinstate(
+    *, payment: Payment, amount: int, reason: str, reference: str
+) -> CreditTransaction | None:
+    """Give back `amount` credits a clawback took (a dispute the seller won), once."""
+    return _reverse(
+        payment=payment,
+        kind=TransactionKind.REINSTATE,
+        amount=amount,
+        reason=reason,
+        reference=reference,
+    )
+
+
+def _reverse(
+    *, payment: Payment, kind: str, amount: int, reason: str, reference: str
+) -> CreditTransaction | None:
+    if amount == 0 or payment.user_id is None:
+        return None  # nothing to move, or the account was deleted
+    credits_account_lock(user=payment.user)
+    if CreditTransaction.objects.filter(kind=kind, reference=reference).exists():
+        return None
+    return _append(
+        user=payment.user,
+        kind=kind,
+        amount=amount,
+        reason=reason[:200],
         reference=reference,
         payment=payment,
     )
@@ -197,81 +249,3 @@ def checkout_create(*, user, pack_id: str, site_url: str | None = None) -> Payme
     )
     payment.refresh_from_db()
     return payment
-
-
-SESSION_EVENTS = {
-    "checkout.session.completed",
-    "checkout.session.async_payment_succeeded",
-    "checkout.session.async_payment_failed",
-    "checkout.session.expired",
-}
-
-
-@transaction.atomic
-def stripe_event_handle(*, event: dict) -> str:
-    """Apply a verified Stripe event once; return "handled", "duplicate" or "ignored"."""
-    # A second delivery of one event waits here on the unique id, then finds it stored.
-    record, created = StripeEvent.objects.get_or_create(
-        event_id=event["id"], defaults={"type": event["type"]}
-    )
-    if not created:
-        return "duplicate"
-    if event["type"] not in SESSION_EVENTS:
-        return "ignored"
-    session = event["data"]["object"]
-    payment = _payment_of_session(session)
-    if payment is None:
-        log.warning("stripe event %s: no payment for session %s", event["id"], session.get("id"))
-        return "ignored"
-    record.payment = payment
-    record.save(update_fields=["payment"])
-    _apply_session_event(payment=payment, event_type=event["type"], session=session)
-    return "handled"
-
-
-def _payment_of_session(session: dict) -> Payment | None:
-    if not session.get("id"):
-        return None  # filter(stripe_session_id=None) would match any unstarted payment
-    payments = Payment.objects.select_for_update()
-    payment = payments.filter(stripe_session_id=session.get("id")).first()
-    if payment is None:
-        # The session id may not be stored yet if our request to create it timed out.
-        payment_id = (session.get("metadata") or {}).get("payment_id", "")
-        if payment_id.isdigit():
-            payment = payments.filter(id=int(payment_id), stripe_session_id__isnull=True).first()
-            if payment is not None:
-                payment.stripe_session_id = session.get("id")
-    return payment
-
-
-def _apply_session_event(*, payment: Payment, event_type: str, session: dict) -> None:
-    # Events may come in any order: once paid, a payment stays paid.
-    if payment.status == PaymentStatus.PAID:
-        return
-    paid = event_type == "checkout.session.async_payment_succeeded" or (
-        event_type == "checkout.session.completed"
-        and session.get("payment_status") in ("paid", "no_payment_required")
-    )
-    if paid:
-        if (
-            session.get("amount_total") != payment.amount
-            or (session.get("currency") or payment.currency).lower() != payment.currency
-        ):
-            payment.status = PaymentStatus.FAILED
-            payment.error = (
-                f"Stripe reported {session.get('amount_total')} {session.get('currency')}, "
-                f"expected {payment.amount} {payment.currency}: no credits granted."
-            )
-            log.error("payment %s: %s", payment.id, payment.error)
-        else:
-            payment.status = PaymentStatus.PAID
-            payment.paid_at = timezone.now()
-    elif event_type == "checkout.session.expired":
-        payment.status = PaymentStatus.EXPIRED
-    elif event_type == "checkout.session.async_payment_failed":
-        payment.status = PaymentStatus.FAILED
-    else:
-        payment.status = PaymentStatus.OPEN  # completed, but the money is still on its way
-    payment.save()
-    if payment.status == PaymentStatus.PAID:
-        credits_purchase(payment=payment)

@@ -60,6 +60,9 @@ def checkout_session_create(
         ],
         "client_reference_id": str(payment_id),
         "metadata": {"payment_id": str(payment_id)},
+        # Copied onto the charge, so a refund or dispute finds its payment even before
+        # the session event that names the payment intent.
+        "payment_intent_data": {"metadata": {"payment_id": str(payment_id)}},
         "success_url": success_url,
         "cancel_url": cancel_url,
     }
