@@ -39,6 +39,15 @@ CUT_OFF = (
     "upload the complete file again."
 )
 
+DECODER_FAILED = (
+    "This file could not be decoded safely (it is damaged or built in an unusual way): "
+    "export it again as WAV or FLAC and upload that."
+)
+DECODER_TIMEOUT = (
+    "Decoding this file took far longer than any song should (it is damaged or built in "
+    "an unusual way): export it again as WAV or FLAC and upload that."
+)
+
 
 def not_audio(what: str) -> str:
     """Refuse a file that is something else than audio ("a PNG image")."""

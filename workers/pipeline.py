@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from django.conf import settings
 
-from separation import audio
+from separation import audio, isolated
 from separation.excerpt import most_energetic_start
 from webapp.jobs.lifecycle import job_record_preview_start, job_succeed
 from webapp.jobs.models import Job, Kind, SampleRate
@@ -93,7 +93,7 @@ def _decode(job: Job) -> audio.Audio:
     with tempfile.NamedTemporaryFile(suffix=suffix) as local, job.input_file.open("rb") as src:
         shutil.copyfileobj(src, local)
         local.flush()
-        return audio.read_audio(local.name, max_duration=settings.STEMWORKS_MAX_DURATION_S)
+        return isolated.read_audio(local.name, max_duration=settings.STEMWORKS_MAX_DURATION_S)
 
 
 def _excerpt(job: Job, samples: np.ndarray, rate: int) -> np.ndarray:

@@ -118,6 +118,8 @@ PLAIN = [
         refusals.NO_RATE,
         refusals.INVALID_SAMPLES,
         refusals.CUT_OFF,
+        refusals.DECODER_FAILED,
+        refusals.DECODER_TIMEOUT,
     )
 ] + [
     r"This looks like an? [\w -]+, not an audio file: upload a WAV, FLAC, OGG, MP3 or AIFF file\.",

@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from separation import audio, catalog
+from separation import catalog, isolated
 from separation.errors import InvalidAudio, InvalidOptions
 from webapp.accounts.selectors import email_is_verified
 from webapp.billing.selectors import credits_balance
@@ -71,7 +71,7 @@ def job_create(
     else:
         if upload.size == 0:
             raise InvalidAudio("The file is empty.")
-        info = audio.probe(upload.file, max_duration=settings.STEMWORKS_MAX_DURATION_S)
+        info = isolated.probe(upload.file, max_duration=settings.STEMWORKS_MAX_DURATION_S)
         upload.seek(0)
         input_duration, name = info.duration, (upload.name or "upload")
         input_size = upload.size
@@ -169,7 +169,7 @@ def preview_excerpt_start(input_duration: float, start: float | None) -> float |
 def _stored_duration(job: Job) -> float:
     """Measure the length of a job's stored upload (for rows that never recorded it)."""
     with job.input_file.open("rb") as f:
-        return audio.probe(f).duration
+        return isolated.probe(f).duration
 
 
 def _job_duration(*, kind: str, input_duration: float, start: float | None) -> float:
