@@ -3,6 +3,8 @@
 import math
 
 from django.conf import settings
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from separation import catalog
@@ -14,8 +16,13 @@ from webapp.jobs.selectors import jobs_for_user
 from workers.models_available import missing_reason, model_installed
 
 
+@extend_schema_field(OpenApiTypes.BINARY)
+class UploadField(serializers.FileField):
+    """A file part of a multipart form: bytes in the schema, not the URL a stored file reads as."""
+
+
 class JobCreateInputSerializer(serializers.Serializer):
-    file = serializers.FileField(
+    file = UploadField(
         required=False, help_text="The song: WAV, FLAC, MP3, OGG or AIFF (or send source_job)."
     )
     source_job = serializers.UUIDField(
