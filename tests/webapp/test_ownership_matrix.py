@@ -97,6 +97,8 @@ ROUTES: dict[str, Case] = {
     "api/v1/auth/logout": own_account("post"),
     "api/v1/auth/password/change": own_account("post"),
     "api/v1/auth/email/send": own_account("post"),
+    # Deleting an account needs its password: without one, 400 and nothing happens.
+    "api/v1/account": Case("delete", {400}, {400}, **API),
     "dashboard/": Case("get", {200}, {200}, **PAGE),
     "upload/": Case("get", {200}, {200}, **PAGE),
     "credits/": Case("get", {200}, {200}, **PAGE),

@@ -1,5 +1,6 @@
 """The accounts API: sign-up, log-in (session or token) and -out, passwords, e-mail, tokens."""
 
+from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
@@ -11,9 +12,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from webapp.accounts import selectors, services
+from webapp.accounts import deletion, selectors, services
 from webapp.accounts.links import site_url
 from webapp.accounts.serializers import (
+    AccountDeleteInputSerializer,
     ApiTokenCreatedOutputSerializer,
     ApiTokenInputSerializer,
     ApiTokenOutputSerializer,
@@ -26,7 +28,7 @@ from webapp.accounts.serializers import (
     TokenLoginInputSerializer,
     UserOutputSerializer,
 )
-from webapp.accounts.throttles import AuthThrottle
+from webapp.accounts.throttles import AccountDeleteThrottle, AuthThrottle
 
 
 def _valid(serializer_class, request: Request) -> dict:
@@ -208,4 +210,29 @@ class ApiTokenRevokeApi(APIView):
     def delete(self, request: Request, token_id: int) -> Response:
         token = selectors.api_token_for_user(user=request.user, token_id=token_id)
         services.api_token_revoke(token=token)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class AccountApi(APIView):
+    throttle_classes = [AccountDeleteThrottle]
+
+    @extend_schema(
+        request=AccountDeleteInputSerializer,
+        responses={204: None, 400: OpenApiTypes.OBJECT},
+        summary="Delete your account, with your current password",
+        description="Deletes your jobs (a running one is cancelled first) with their uploads, "
+        "stems, ratings and share links, your API tokens, sessions and e-mail address. "
+        "Ledger rows and payments stay for the accounts, without your name. A wrong "
+        "password answers 400; a token alone is not enough.",
+    )
+    def delete(self, request: Request) -> Response:
+        data = _valid(AccountDeleteInputSerializer, request)
+        deletion.account_delete(user=request.user, password=data["password"])
+        if request.auth is None:  # a browser's session: end it and say so on the next page
+            logout(request._request)
+            messages.success(
+                request._request,
+                "Your account is deleted: your songs, stems and tokens are gone. "
+                "Thank you for using Stemworks.",
+            )
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -53,6 +53,13 @@ class PasswordResetConfirmInputSerializer(serializers.Serializer):
     new_password = serializers.CharField(style={"input_type": "password"})
 
 
+class AccountDeleteInputSerializer(serializers.Serializer):
+    password = serializers.CharField(
+        style={"input_type": "password"},
+        help_text="Your current password: needed with a session and with a token alike.",
+    )
+
+
 class EmailVerifyInputSerializer(serializers.Serializer):
     token = serializers.CharField(help_text="The token at the end of the link in the e-mail.")
 

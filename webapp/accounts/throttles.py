@@ -30,6 +30,15 @@ class UploadThrottle(UserRateThrottle):
         return super().allow_request(request, view)
 
 
+class AccountDeleteThrottle(UserRateThrottle):
+    """Attempts to delete an account (each needs the password) per user, at the auth rate."""
+
+    scope = "account-delete"
+
+    def get_rate(self) -> str:
+        return settings.STEMWORKS_AUTH_THROTTLE_RATE
+
+
 def auth_retry_after(request: HttpRequest) -> int | None:
     """Count an auth attempt from a plain Django view; return seconds to wait when over."""
     throttle = AuthThrottle()

@@ -18,6 +18,7 @@ urlpatterns = [
     ),
     path("auth/email/verify", apis.EmailVerifyApi.as_view(), name="email-verify"),
     path("auth/email/send", apis.EmailVerificationSendApi.as_view(), name="email-send"),
+    path("account", apis.AccountApi.as_view(), name="account"),
     path("tokens", apis.ApiTokenListCreateApi.as_view(), name="tokens"),
     path("tokens/<int:token_id>", apis.ApiTokenRevokeApi.as_view(), name="token"),
 ]

@@ -14,4 +14,13 @@
     document.querySelectorAll("[data-token]").forEach((el) => { el.textContent = event.detail.key; });
     tokenForm.reset();
   });
+  // Deleting is a second step behind "Delete my account…"; backing out closes it again.
+  const deleteStep = document.getElementById("delete-step");
+  deleteStep.addEventListener("toggle", () => {
+    if (deleteStep.open) document.getElementById("delete-password").focus();
+  });
+  deleteStep.querySelector("[data-cancel]").addEventListener("click", () => {
+    document.getElementById("delete-form").reset();
+    deleteStep.open = false;
+  });
 })();
