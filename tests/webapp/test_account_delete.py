@@ -8,8 +8,8 @@ from django.contrib.sessions.models import Session
 from django.test import Client
 
 from tests.factories import (
-    JobFeedbackFactory,
     JobFactory,
+    JobFeedbackFactory,
     PaymentFactory,
     RunningJobFactory,
     charged_job,
@@ -35,9 +35,7 @@ def owners_things(owner):
     job = succeeded_job(owner, with_peaks=True)
     JobFeedbackFactory(job=job, user=owner, thumbs={"vocals": True})
     share_link_create(job=job)
-    charged = charged_job(
-        owner, cost=3, original_name="my-secret-demo.wav", status="succeeded"
-    )
+    charged = charged_job(owner, cost=3, original_name="my-secret-demo.wav", status="succeeded")
     payment = PaymentFactory(user=owner, stripe_payment_intent_id="pi_owner")
     return {"jobs": [job, charged], "payment": payment}
 
