@@ -221,3 +221,20 @@ def test_the_balance_of_a_new_account_starts_at_zero(
     newcomer = get_user_model().objects.create_user(username="owner", password=PASSWORD)
 
     assert credits_balance(user=newcomer) == 0
+
+
+def test_staff_deleting_a_user_in_the_admin_removes_the_files_and_keeps_the_money(
+    owner, staff, owners_things, media_root, django_capture_on_commit_callbacks
+):
+    owner_id = owner.id
+    client = Client()
+    client.force_login(staff)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/admin/auth/user/{owner_id}/delete/", {"post": "yes"})
+
+    assert response.status_code == 302
+    assert not get_user_model().objects.filter(id=owner_id).exists()
+    assert stored_files(media_root) == []
+    assert CreditTransaction.objects.filter(user=None, former_user_id=owner_id).count() == 2
+    assert Payment.objects.get().former_user_id == owner_id

@@ -5,6 +5,7 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from webapp.accounts.deletion import account_remove
 from webapp.accounts.models import ApiToken, EmailVerification
 from webapp.billing.selectors import credits_balance_expression
 
@@ -80,6 +81,14 @@ class UserAdmin(DjangoUserAdmin):
                 ),
             )
         )
+
+    def delete_model(self, request, obj) -> None:
+        # As when users delete themselves: files go, the money records stay detached.
+        account_remove(user=obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for user in queryset:
+            account_remove(user=user)
 
     @admin.display(description="credits", ordering="credit_balance")
     def credits(self, user) -> int:

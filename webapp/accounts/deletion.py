@@ -31,6 +31,11 @@ def account_delete(*, user, password: str) -> None:
     """Delete `user` and everything of theirs after checking their current password."""
     if not password or not user.check_password(password):
         raise DeletionRefused({"password": ["This is not your current password."]})
+    account_remove(user=user)
+
+
+def account_remove(*, user) -> None:
+    """Delete `user` and everything of theirs, keeping the money records (staff, admin)."""
     user_id = user.pk
     with transaction.atomic():
         for job in Job.objects.filter(owner=user).order_by("created_at"):
