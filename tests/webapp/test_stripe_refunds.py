@@ -173,8 +173,16 @@ def test_the_credits_api_and_page_show_the_negative_balance(payment, buyer):
     page = client.get("/credits/").content.decode()
     assert 'id="balance">-8<' in page
     assert "Taken back: the starter pack was refunded" in page
+    assert "Your balance is below zero" in page
     payments = client.get("/api/v1/payments").json()["results"]
     assert (payments[0]["status"], payments[0]["amount_refunded"]) == ("refunded", 500)
+
+
+def test_a_balance_of_zero_or_more_shows_no_warning(payment, buyer):
+    client = Client()
+    client.force_login(buyer)
+
+    assert "below zero" not in client.get("/credits/").content.decode()
 
 
 def test_a_negative_balance_blocks_full_jobs_but_not_previews(payment, buyer, monkeypatch):
