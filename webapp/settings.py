@@ -6,8 +6,10 @@ DATABASE_URL, REDIS_URL and STEMWORKS_S3_BUCKET switch to PostgreSQL, Redis and 
 
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from webapp.env import envbool, envfloat, envint, envintmap, envlist, envpacks, envstr
@@ -16,13 +18,23 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(envstr("STEMWORKS_VAR_DIR", str(BASE_DIR / "var")))
 
 DEBUG = envbool("DEBUG", False)
-SECRET_KEY = envstr("SECRET_KEY", "stemworks-insecure-development-key-change-me")
-if (
-    not DEBUG
-    and SECRET_KEY.startswith("stemworks-insecure")
-    and envbool("STEMWORKS_PRODUCTION", False)
+# Served to the public over https (docker-compose.yml turns both on): plain http is redirected,
+# cookies travel only over https, browsers are told to come back only over https (HSTS), and
+# development secrets are refused. Off by default, so `make run` works on http://127.0.0.1.
+STEMWORKS_HTTPS = envbool("STEMWORKS_HTTPS", False)
+STEMWORKS_PRODUCTION = envbool("STEMWORKS_PRODUCTION", False) or STEMWORKS_HTTPS
+DEVELOPMENT_SECRET_KEY = "stemworks-insecure-development-key-change-me"
+SECRET_KEY = envstr("SECRET_KEY", DEVELOPMENT_SECRET_KEY)
+if STEMWORKS_PRODUCTION and (
+    SECRET_KEY == DEVELOPMENT_SECRET_KEY
+    or SECRET_KEY.startswith("django-insecure-")
+    or len(SECRET_KEY) < 50
+    or len(set(SECRET_KEY)) < 5
 ):
-    raise ImproperlyConfigured("Set SECRET_KEY in production.")
+    raise ImproperlyConfigured(
+        "Set SECRET_KEY to a long random string of its own (50 characters or more), e.g. "
+        "the output of: python -c 'import secrets; print(secrets.token_urlsafe(50))'."
+    )
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")
 # The address people reach this site at, for links in e-mails and redirects; unset, links
@@ -31,6 +43,15 @@ SITE_URL = envstr("SITE_URL").rstrip("/")
 # Behind a proxy that ends TLS and sets X-Forwarded-Proto: trust it, so requests count as https.
 if envbool("STEMWORKS_BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = STEMWORKS_HTTPS
+# Health checks come over plain http from inside the container network, not through the proxy.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = STEMWORKS_HTTPS
+SECURE_HSTS_SECONDS = (
+    envint("STEMWORKS_HSTS_SECONDS", 365 * 24 * 3600, minimum=0) if STEMWORKS_HTTPS else 0
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("STEMWORKS_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = envbool("STEMWORKS_HSTS_PRELOAD", True)
 
 INSTALLED_APPS = [
     # First, so its registration/ templates (password reset) win over the admin's.
@@ -44,6 +65,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
     "webapp.jobs",
     "webapp.billing",
     "webapp.feedback",
@@ -54,6 +76,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -187,6 +210,43 @@ else:
 STORAGES = {
     "default": _files,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+
+
+def _storage_origins() -> list[str]:
+    """Return the origins browsers fetch stored files from: on S3, downloads and the player's
+    audio and waveforms are redirected to signed URLs there; on local disk, none."""
+    if not S3_BUCKET:
+        return []
+    url = STEMWORKS_S3_PUBLIC_URL or envstr("STEMWORKS_S3_ENDPOINT_URL")
+    if url:
+        parts = urlsplit(url)
+        return [f"{parts.scheme}://{parts.netloc}"]
+    # AWS itself: boto3 signs for the bucket's own host, with or without the region.
+    region = envstr("STEMWORKS_S3_REGION")
+    hosts = [f"{S3_BUCKET}.s3.amazonaws.com"] + (
+        [f"{S3_BUCKET}.s3.{region}.amazonaws.com"] if region else []
+    )
+    return [f"https://{host}" for host in hosts]
+
+
+# --- content security policy ----------------------------------------------------------
+# Pages run only the site's own scripts and styles (no inline code, no eval) and talk only
+# to this site and the storage; nobody may frame them. The API docs relax nothing: their
+# script comes from a URL too (webapp.urls).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "media-src": [SELF, "blob:", *_storage_origins()],
+        "connect-src": [SELF, *_storage_origins()],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
 }
 
 # --- uploads --------------------------------------------------------------------------

@@ -61,7 +61,7 @@ def test_the_dashboard_lists_only_the_users_jobs_newest_first_with_balance(owner
     assert page.index("new-song.wav") < page.index("old-song.wav")
     assert "someone-elses.wav" not in page
     assert f'data-job="{new.id}"' in page and f'data-job="{old.id}"' in page
-    assert 'aria-valuenow="42"' in page
+    assert 'max="100" value="42"' in page
     assert "<b data-balance>100</b>" in page
 
 

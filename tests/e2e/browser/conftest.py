@@ -3,8 +3,10 @@
 `browser.new_page("desktop" | "phone")` opens a page in a fresh context whose relative URLs go
 to the live server (in this process, on the test database, so `mail.outbox` is visible);
 every request, uncaught error and console error is recorded, and the test fails at teardown
-if a page talked to another host or threw. `log_in(page, user)` and `screenshot(page, name)`
-help the tests; the tests in tests/e2e/ around these also get `worker` (a real Celery worker).
+if a page talked to another host, threw, or broke its Content-Security-Policy (so every
+browser test also proves its pages run under the site's policy). `log_in(page, user)` and
+`screenshot(page, name)` help the tests; the tests in tests/e2e/ around these also get `worker`
+(a real Celery worker).
 """
 
 import os
@@ -15,7 +17,7 @@ import pytest
 from django.conf import settings
 from django.db import connections
 from django.test import Client
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, sync_playwright
 
 from tests.e2e.browser.harness import (
     CHROMIUM,
@@ -68,6 +70,7 @@ class Pages:
         self.chromium = chromium
         self.server_url = server_url
         self.logs: dict[BrowserContext, PageLog] = {}
+        self.csp_violations: dict[BrowserContext, list[str]] = {}
 
     def new_page(self, viewport: str = "desktop") -> Page:
         """Return a page in a fresh context (no cookies) at `viewport`: "desktop" or "phone"."""
@@ -80,6 +83,16 @@ class Pages:
             "console",
             lambda message: message.type == "error" and log.console_errors.append(message.text),
         )
+        # Chromium reports each thing a Content-Security-Policy blocks on the console, for
+        # documents and workers alike.
+        violations = self.csp_violations[context] = []
+        context.on(
+            "console",
+            lambda message: (
+                "Content Security Policy" in message.text
+                and violations.append(f"{_where(message)}: {message.text}")
+            ),
+        )
         return context.new_page()
 
     def viewport_of(self, page: Page) -> str:
@@ -90,6 +103,11 @@ class Pages:
         for context in self.logs:
             context.close()
         problems = [line for log in self.logs.values() for line in log.problems(self.server_url)]
+        problems += [
+            f"Content-Security-Policy violation: {text}"
+            for texts in self.csp_violations.values()
+            for text in texts
+        ]
         if problems:
             console = [line for log in self.logs.values() for line in log.console_errors]
             pytest.fail(
@@ -99,6 +117,10 @@ class Pages:
                 ),
                 pytrace=False,
             )
+
+
+def _where(message: ConsoleMessage) -> str:
+    return message.page.url if message.page else "a worker"
 
 
 @pytest.fixture

@@ -212,7 +212,7 @@ def open_page(browser, log_in, scene: Scene, case: PageCase, viewport: str):
         # Waveforms are drawn once the peaks arrive: wait for them before the screenshot.
         page.wait_for_load_state("networkidle")
         page.wait_for_function(
-            "[...document.querySelectorAll('#player audio')].every(a => a.readyState >= 1)"
+            "() => [...document.querySelectorAll('#player audio')].every(a => a.readyState >= 1)"
         )
     return page
 

@@ -47,7 +47,7 @@ def assert_in_sync(page, samples: int = 5) -> None:
 
 def playing_past(page, seconds: float) -> None:
     page.wait_for_function(
-        "([...document.querySelectorAll('#player audio')])"
+        "() => [...document.querySelectorAll('#player audio')]"
         f".every(a => !a.paused && a.currentTime > {seconds})",
         timeout=15000,
     )
@@ -72,13 +72,15 @@ def test_the_player_plays_every_stem_together_and_seeks_in_sync(browser, log_in,
     assert_in_sync(page)
     box = page.locator(".lane[data-stem='bass'] .wave").bounding_box()
     page.mouse.click(box["x"] + box["width"] * 0.25, box["y"] + box["height"] / 2)
-    page.wait_for_function(f"{POSITIONS}.every(t => t > 5 && t < 7)", timeout=10000)
+    page.wait_for_function(f"() => {POSITIONS}.every(t => t > 5 && t < 7)", timeout=10000)
     page.wait_for_timeout(300)
     assert_in_sync(page)
 
     # Pause: every stem stops at the same place.
     page.click("#play")
-    page.wait_for_function("[...document.querySelectorAll('#player audio')].every(a => a.paused)")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('#player audio')].every(a => a.paused)"
+    )
     page.wait_for_timeout(300)
     assert spread(page) <= SYNC_S
 
@@ -118,12 +120,14 @@ def test_space_plays_and_pauses_and_arrows_seek(browser, log_in, owner, long_job
     page.keyboard.press("Space")
     playing_past(page, 0.5)
     page.keyboard.press("Space")
-    page.wait_for_function("[...document.querySelectorAll('#player audio')].every(a => a.paused)")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('#player audio')].every(a => a.paused)"
+    )
     before = page.evaluate(POSITIONS)[0]
     page.keyboard.press("ArrowRight")
-    page.wait_for_function(f"{POSITIONS}.every(t => Math.abs(t - {before + 5}) < 0.05)")
+    page.wait_for_function(f"() => {POSITIONS}.every(t => Math.abs(t - {before + 5}) < 0.05)")
     page.keyboard.press("ArrowLeft")
-    page.wait_for_function(f"{POSITIONS}.every(t => Math.abs(t - {before}) < 0.05)")
+    page.wait_for_function(f"() => {POSITIONS}.every(t => Math.abs(t - {before}) < 0.05)")
     assert page.evaluate("[...document.querySelectorAll('#player audio')].every(a => a.paused)")
 
 

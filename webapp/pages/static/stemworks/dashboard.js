@@ -12,9 +12,9 @@
     pill.className = `pill ${job.status}`;
     const cell = row.querySelector(".progress-cell");
     cell.classList.toggle("hidden", !ACTIVE.has(job.status));
-    const bar = cell.querySelector('[role="progressbar"]');
-    bar.setAttribute("aria-valuenow", job.progress);
-    bar.firstElementChild.style.width = `${job.progress}%`;
+    const bar = cell.querySelector("progress");
+    bar.value = job.progress;
+    bar.textContent = `${job.progress}%`;
     cell.querySelector('[data-field="stage"]').textContent = `${job.stage || "waiting"} ${job.progress}%`;
     row.querySelector('[data-field="cost"]').textContent = job.cost;
   }

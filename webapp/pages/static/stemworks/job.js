@@ -16,8 +16,8 @@
       document.getElementById("job-stage").textContent = job.stage;
       document.getElementById("job-percent").textContent = job.progress;
       const bar = document.getElementById("job-progress");
-      bar.setAttribute("aria-valuenow", job.progress);
-      bar.firstElementChild.style.width = `${job.progress}%`;
+      bar.value = job.progress;
+      bar.textContent = `${job.progress}%`;
       const pill = document.getElementById("job-status");
       pill.textContent = job.status;
       pill.className = `pill ${job.status}`;
