@@ -238,3 +238,12 @@ def test_staff_deleting_a_user_in_the_admin_removes_the_files_and_keeps_the_mone
     assert stored_files(media_root) == []
     assert CreditTransaction.objects.filter(user=None, former_user_id=owner_id).count() == 2
     assert Payment.objects.get().former_user_id == owner_id
+
+
+def test_guessing_the_password_is_throttled(owner, owner_api, settings):
+    settings.STEMWORKS_AUTH_THROTTLE_RATE = "2/minute"
+
+    answers = [owner_api.delete(URL, {"password": f"guess {n}"}, format="json") for n in range(3)]
+
+    assert [a.status_code for a in answers] == [400, 400, 429]
+    assert "Retry-After" in answers[-1].headers
