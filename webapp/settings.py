@@ -282,7 +282,14 @@ STEMWORKS_HALF = (
     None if envstr("STEMWORKS_HALF", "auto").lower() == "auto" else envbool("STEMWORKS_HALF", False)
 )
 STEMWORKS_PROGRESS_INTERVAL_S = envfloat("STEMWORKS_PROGRESS_INTERVAL_S", 2.0, minimum=0)
-STEMWORKS_HEARTBEAT_TIMEOUT_S = envint("STEMWORKS_HEARTBEAT_TIMEOUT_S", 10 * 60, minimum=1)
+# A running job's worker beats every HEARTBEAT_EVERY seconds (a side thread, whatever the
+# stage); a job whose last beat is HEARTBEAT_TIMEOUT old is taken back by the reconciler.
+STEMWORKS_HEARTBEAT_EVERY_S = envfloat("STEMWORKS_HEARTBEAT_EVERY_S", 10.0, minimum=0.1)
+STEMWORKS_HEARTBEAT_TIMEOUT_S = envint("STEMWORKS_HEARTBEAT_TIMEOUT_S", 60, minimum=1)
+if STEMWORKS_HEARTBEAT_TIMEOUT_S < 3 * STEMWORKS_HEARTBEAT_EVERY_S:
+    raise ImproperlyConfigured(
+        "STEMWORKS_HEARTBEAT_TIMEOUT_S must be at least 3 x STEMWORKS_HEARTBEAT_EVERY_S"
+    )
 STEMWORKS_QUEUED_TIMEOUT_S = envint("STEMWORKS_QUEUED_TIMEOUT_S", 60 * 60, minimum=1)
 STEMWORKS_MAX_ATTEMPTS = envint("STEMWORKS_MAX_ATTEMPTS", 3, minimum=1)
 STEMWORKS_RETENTION_DAYS = envint("STEMWORKS_RETENTION_DAYS", 7, minimum=1)
@@ -350,7 +357,7 @@ STEMWORKS_VISIBILITY_TIMEOUT_S = int(_LONGEST_HARD_LIMIT + 600)
 CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = STEMWORKS_VISIBILITY_TIMEOUT_S
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": STEMWORKS_VISIBILITY_TIMEOUT_S}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-STEMWORKS_RECONCILE_EVERY_S = envint("STEMWORKS_RECONCILE_EVERY_S", 60, minimum=1)
+STEMWORKS_RECONCILE_EVERY_S = envint("STEMWORKS_RECONCILE_EVERY_S", 15, minimum=1)
 STEMWORKS_PURGE_EVERY_S = envint("STEMWORKS_PURGE_EVERY_S", 3600, minimum=1)
 
 # --- monitoring -----------------------------------------------------------------------

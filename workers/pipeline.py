@@ -12,7 +12,7 @@ from django.conf import settings
 
 from separation import audio, isolated
 from separation.excerpt import most_energetic_start
-from webapp.jobs.lifecycle import job_record_preview_start, job_succeed
+from webapp.jobs.lifecycle import Claim, job_record_preview_start, job_succeed
 from webapp.jobs.models import Job, Kind, SampleRate
 from workers.engine import device_name, get_separator
 from workers.progress import ProgressReporter, report
@@ -27,16 +27,18 @@ def run_job(job: Job, watch: Stopwatch | None = None) -> bool:
     """Separate a running job end to end; True when its stems were stored.
 
     `watch` times each stage (and learns the device); its figures are saved with the job.
+    Every write goes through the attempt the row was claimed with (`Claim.of(job)`).
     """
     watch = watch or Stopwatch()
-    report(job.id, 2, "decoding")
+    claim = Claim.of(job)
+    report(claim, 2, "decoding")
     with watch.stage(DECODE):
         decoded = _decode(job)
         samples, input_rate = decoded.samples, decoded.source.sample_rate
         if job.kind == Kind.PREVIEW:
             samples = _excerpt(job, samples, decoded.sample_rate)
 
-    report(job.id, 5, "loading model")
+    report(claim, 5, "loading model")
     # Loading weights (once per process) is no stage: it would skew the model's speed.
     separator = get_separator(job.model)
     watch.device = device_name(separator)
@@ -48,20 +50,25 @@ def run_job(job: Job, watch: Stopwatch | None = None) -> bool:
             out_rate=out_rate,
             wav_depth=settings.STEMWORKS_STEM_WAV_DEPTH,
         )
-        _separate(job, separator, samples, encoder, watch)
+        _separate(claim, job, separator, samples, encoder, watch)
         del samples, decoded
-        return _store(job, encoder, watch)
+        return _store(claim, encoder, watch)
 
 
 def _separate(
-    job: Job, separator: Separator, samples: np.ndarray, encoder: StemEncoder, watch: Stopwatch
+    claim: Claim,
+    job: Job,
+    separator: Separator,
+    samples: np.ndarray,
+    encoder: StemEncoder,
+    watch: Stopwatch,
 ) -> None:
     """Separate the song into the encoder's masters, each block as the engine makes it.
 
     Waiting for a block is the model's time; writing it to the masters is encoding.
     """
     reporter = ProgressReporter(
-        job.id,
+        claim,
         stage="separating",
         start=10,
         end=90,
@@ -73,18 +80,18 @@ def _separate(
     encoder.add_blocks(watch.alternate(blocks, inside=SEPARATE, between=ENCODE))
 
 
-def _store(job: Job, encoder: StemEncoder, watch: Stopwatch) -> bool:
+def _store(claim: Claim, encoder: StemEncoder, watch: Stopwatch) -> bool:
     """Encode every stem in every format from its master and store them one by one.
 
     Waiting for the next encoded stem is encoding; what job_succeed does with it is storing.
     """
-    report(job.id, 92, "saving stems")
+    report(claim, 92, "saving stems")
 
     def saving(index: int, count: int) -> None:
-        report(job.id, 92 + 7 * index // count, "saving stems")
+        report(claim, 92 + 7 * index // count, "saving stems")
 
     stems = watch.alternate(encoder.encoded(before_each=saving), inside=ENCODE, between=STORE)
-    return job_succeed(job_id=job.id, stems=stems, stats=watch.stats)
+    return job_succeed(claim=claim, stems=stems, stats=watch.stats)
 
 
 def _decode(job: Job) -> audio.Audio:

@@ -4,24 +4,24 @@ import time
 from collections.abc import Callable
 
 from separation.errors import SeparationCancelled
-from webapp.jobs.lifecycle import job_report_progress
+from webapp.jobs.lifecycle import Claim, job_report_progress
 
 
-def report(job_id: object, progress: int, stage: str) -> None:
-    """Write a running job's progress; raise SeparationCancelled once it is no longer running."""
-    if not job_report_progress(job_id=job_id, progress=progress, stage=stage):
-        raise SeparationCancelled("The job was cancelled.")
+def report(claim: Claim, progress: int, stage: str) -> None:
+    """Write a claimed job's progress; raise SeparationCancelled once the claim is lost."""
+    if not job_report_progress(claim=claim, progress=progress, stage=stage):
+        raise SeparationCancelled("The job was cancelled or taken back.")
 
 
 class ProgressReporter:
     """Map engine fractions onto [start, end] percent and write at most once per interval.
 
-    A write that finds the job no longer running (cancelled, deleted) stops the separation.
+    A write that finds the claim lost (cancelled, deleted, re-queued) stops the separation.
     """
 
     def __init__(
         self,
-        job_id: object,
+        claim: Claim,
         *,
         stage: str,
         start: int,
@@ -29,7 +29,7 @@ class ProgressReporter:
         interval: float,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.job_id = job_id
+        self.claim = claim
         self.stage = stage
         self.start = start
         self.end = end
@@ -46,4 +46,4 @@ class ProgressReporter:
         self.last_write = now
         self.writes += 1
         percent = self.start + (self.end - self.start) * max(0.0, min(1.0, fraction))
-        report(self.job_id, round(percent), self.stage)
+        report(self.claim, round(percent), self.stage)

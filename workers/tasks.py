@@ -1,11 +1,13 @@
 """Celery tasks: thin wrappers that take an id, call a service or the pipeline, and retry."""
 
+import errno
 import logging
 import os
 
 from celery import Task
 from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
-from django.db import InterfaceError, OperationalError
+from django.conf import settings
+from django.db import InterfaceError, OperationalError, connections
 
 from separation.errors import (
     InvalidOptions,
@@ -14,8 +16,10 @@ from separation.errors import (
     SeparationError,
 )
 from webapp.jobs import housekeeping, lifecycle
-from webapp.jobs.models import ErrorClass
+from webapp.jobs.lifecycle import Claim
+from webapp.jobs.models import ErrorClass, Job
 from workers.celery import app
+from workers.heartbeat import Heartbeat
 from workers.pipeline import run_job
 from workers.stopwatch import STORE, Stopwatch
 
@@ -31,6 +35,12 @@ INTERNAL_ERROR = (
 OUT_OF_MEMORY = (
     "The worker ran out of memory separating this song. Try a shorter file, or try again later."
 )
+STORAGE_FAILED = (
+    "The stems could not be saved: the server's storage is full or unavailable. "
+    "It has been logged; please try again later."
+)
+# A write that fails for want of space, wherever it happens (storage or the scratch folder).
+_NO_SPACE = (errno.ENOSPC, errno.EDQUOT)
 # Engine errors that are the install's fault (missing weights, a bad device), not the song's.
 SETUP_ERRORS = (ModelLoadingError, InvalidOptions)
 
@@ -56,11 +66,14 @@ class SeparationTask(Task):
         # before, the job stayed running until the reconciler noticed its stale heartbeat.
         if isinstance(exc, TimeLimitExceeded) and args:
             limit = exc.args[0] if exc.args else None
-            lifecycle.job_fail(
-                job_id=args[0],
-                reason=time_limit_reason(limit),
-                error_class=ErrorClass.TIME_LIMIT,
-            )
+            job = Job.objects.filter(id=args[0], claimed_by=task_id).first()
+            if job is not None:
+                lifecycle.job_fail(
+                    job_id=job.id,
+                    reason=time_limit_reason(limit),
+                    error_class=ErrorClass.TIME_LIMIT,
+                    claim=Claim.of(job),
+                )
 
 
 @app.task(
@@ -82,16 +95,22 @@ def separate_job(self, job_id: str) -> str:
     )
     if job is None:
         return "skipped"
+    claim = Claim.of(job)
 
     def fail(reason: str, error_class: str) -> str:
         lifecycle.job_fail(
-            job_id=job_id, reason=reason, error_class=error_class, stats=watch.stats()
+            job_id=job_id,
+            reason=reason,
+            error_class=error_class,
+            stats=watch.stats(),
+            claim=claim,
         )
         return "failed"
 
     try:
-        if not run_job(job, watch):
-            return "cancelled"
+        with Heartbeat(claim, every=settings.STEMWORKS_HEARTBEAT_EVERY_S):
+            if not run_job(job, watch):
+                return "cancelled"
     except SeparationCancelled:
         return "cancelled"
     except SoftTimeLimitExceeded:
@@ -104,17 +123,16 @@ def separate_job(self, job_id: str) -> str:
     except SeparationError as exc:
         return fail(str(exc), ErrorClass.BAD_INPUT)
     except TRANSIENT_ERRORS as exc:
+        _drop_broken_connections()
         if self.request.retries >= MAX_RETRIES:
             log.exception("job %s: giving up after %s retries", job_id, MAX_RETRIES)
-            return fail(INTERNAL_ERROR, _unexpected_class(watch))
+            return fail(*_unexpected(exc, watch))
         log.warning("job %s: transient error, retrying: %s", job_id, exc)
-        lifecycle.job_release(job_id=job_id)
+        lifecycle.job_release(claim=claim)
         raise self.retry(exc=exc, countdown=5 * 2**self.request.retries) from exc
     except Exception as exc:
         log.exception("job %s: unexpected error", job_id)
-        if _is_out_of_memory(exc):
-            return fail(OUT_OF_MEMORY, ErrorClass.OUT_OF_MEMORY)
-        return fail(INTERNAL_ERROR, _unexpected_class(watch))
+        return fail(*_unexpected(exc, watch))
     return "succeeded"
 
 
@@ -123,9 +141,21 @@ def _is_out_of_memory(exc: BaseException) -> bool:
     return isinstance(exc, MemoryError) or type(exc).__name__ == "OutOfMemoryError"
 
 
-def _unexpected_class(watch: Stopwatch) -> str:
-    """Class an unexpected error by the stage it stopped: storing the stems, or anything else."""
-    return ErrorClass.STORAGE if watch.running == STORE else ErrorClass.INTERNAL
+def _unexpected(exc: BaseException, watch: Stopwatch) -> tuple[str, str]:
+    """Return the reason and class of an unexpected error: memory, storage or internal."""
+    if _is_out_of_memory(exc):
+        return OUT_OF_MEMORY, ErrorClass.OUT_OF_MEMORY
+    no_space = isinstance(exc, OSError) and exc.errno in _NO_SPACE
+    if no_space or watch.running == STORE:
+        return STORAGE_FAILED, ErrorClass.STORAGE
+    return INTERNAL_ERROR, ErrorClass.INTERNAL
+
+
+def _drop_broken_connections() -> None:
+    """Close database connections the server dropped, so the next query opens a new one."""
+    for connection in connections.all(initialized_only=True):
+        if connection.connection is not None and not connection.is_usable():
+            connection.close()
 
 
 @app.task(name="workers.reconcile_jobs")
@@ -135,6 +165,7 @@ def reconcile_jobs() -> dict:
     return {
         "requeued": [str(i) for i in report.requeued],
         "failed": [str(i) for i in report.failed],
+        "resent": [str(i) for i in report.resent],
     }
 
 

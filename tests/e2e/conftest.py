@@ -16,15 +16,11 @@ WORKER_ARGS = ["-A", "workers", "worker", "-Q", "gpu,default", "--concurrency", 
 
 
 @pytest.fixture
-def start_worker(transactional_db, redis_url, media_root, tmp_path):
-    """Start real Celery worker processes: `start_worker(env=..., launcher=...)`.
-
-    `env` adds to the worker's environment; `launcher` replaces `python -m celery`
-    (helpers.HANGING_ENGINE_WORKER, for one). Returns (process, log path); all are stopped after.
-    """
+def worker_env(transactional_db, redis_url, media_root, tmp_path) -> dict[str, str]:
+    """The environment of the tests' worker and beat processes: the test database and Redis."""
     assert settings.DATABASES["default"]["ENGINE"].endswith("postgresql"), "run with PostgreSQL"
     db = connection.settings_dict
-    base_env = {
+    return {
         **os.environ,
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
         "REDIS_URL": redis_url,
@@ -32,6 +28,16 @@ def start_worker(transactional_db, redis_url, media_root, tmp_path):
         "STEMWORKS_VAR_DIR": str(tmp_path / "var"),
         "STEMWORKS_PROGRESS_INTERVAL_S": "0.5",
     }
+
+
+@pytest.fixture
+def start_worker(worker_env, tmp_path):
+    """Start real Celery worker processes: `start_worker(env=..., launcher=...)`.
+
+    `env` adds to the worker's environment; `launcher` replaces `python -m celery`
+    (helpers.HANGING_ENGINE_WORKER, for one). Returns (process, log path); all are stopped after.
+    """
+    base_env = worker_env
     started = []
 
     def start(*, env: dict[str, str] | None = None, launcher: list[str] = CELERY):
@@ -64,3 +70,25 @@ def _stop(process: subprocess.Popen) -> None:
 def worker(start_worker):
     """Start a real Celery worker process on the test database, Redis and storage."""
     return start_worker()
+
+
+@pytest.fixture
+def start_beat(worker_env, tmp_path):
+    """Start a real Celery beat process (the reconciler's clock): `start_beat(env=...)`."""
+    started = []
+
+    def start(*, env: dict[str, str] | None = None):
+        log_path = tmp_path / "beat.log"
+        log = open(log_path, "wb")  # noqa: SIM115 - closed below
+        schedule = tmp_path / "celerybeat-schedule"
+        process = subprocess.Popen(
+            [*CELERY, "-A", "workers", "beat", "--schedule", str(schedule), "--loglevel", "INFO"],
+            cwd=ROOT, env={**worker_env, **(env or {})}, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        started.append((process, log))
+        return process, log_path
+
+    yield start
+    for process, log in started:
+        _stop(process)
+        log.close()

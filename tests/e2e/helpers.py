@@ -115,3 +115,42 @@ def wait_until(check, process, log_path: Path, timeout: float = 60, what: str = 
         assert process.poll() is None, "worker died:\n" + log_path.read_text()[-3000:]
         time.sleep(0.05)
     raise AssertionError(f"{what} did not happen in time:\n" + log_path.read_text()[-3000:])
+
+
+# --- a worker whose storage fills up, for the storage-failure test ---------------------
+
+# A launcher for the start_worker fixture: `celery` whose storage is full after two stem files.
+FULL_DISK_WORKER = [
+    sys.executable, "-c", "from tests.e2e.helpers import full_disk_main; full_disk_main()"
+]  # fmt: skip
+FULL_AFTER_FILES = 2
+
+
+def full_disk_main() -> None:
+    """Run `celery` (arguments as usual) with a storage that fills up in every pool process."""
+    from celery.__main__ import main
+    from celery.signals import worker_process_init
+
+    worker_process_init.connect(_fill_the_disk, weak=False)
+    main()
+
+
+def _fill_the_disk(**kwargs) -> None:
+    """Stem files after the first FULL_AFTER_FILES get one block written, then ENOSPC."""
+    import errno
+
+    from django.core.files.storage import FileSystemStorage
+
+    real = FileSystemStorage._save
+    saved = []
+
+    def save(storage, name, content):
+        if "/stems/" not in name or len(saved) < FULL_AFTER_FILES:
+            saved.append(name)
+            return real(storage, name, content)
+        path = Path(storage.path(name))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(next(iter(content.chunks())))  # what a disk takes before it is full
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    FileSystemStorage._save = save

@@ -3,11 +3,15 @@
 from datetime import timedelta
 
 import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from tests.factories import JobFactory, RunningJobFactory, charged_job
+from tests.stored import stem_files_stored
 from webapp.billing.selectors import credits_balance
-from webapp.jobs import lifecycle, pricing
+from webapp.jobs import layout, lifecycle, pricing
+from webapp.jobs.lifecycle import Claim
 from webapp.jobs.models import Job, Status
 
 
@@ -67,10 +71,87 @@ def test_another_task_cannot_take_a_running_job_with_a_fresh_heartbeat(owner):
 
 def test_a_released_job_forgets_its_task(owner):
     job = JobFactory(owner=owner)
-    lifecycle.job_claim(job_id=job.id, task_id="task-1")
+    claimed = lifecycle.job_claim(job_id=job.id, task_id="task-1")
 
-    assert lifecycle.job_release(job_id=job.id)
+    assert lifecycle.job_release(claim=Claim.of(claimed))
     assert Job.objects.get(id=job.id).claimed_by == ""
+
+
+def lost_attempt(owner, settings) -> tuple[Claim, Claim]:
+    """A job whose first attempt went silent and a second attempt took: (first, second)."""
+    settings.STEMWORKS_HEARTBEAT_TIMEOUT_S = 60
+    job = JobFactory(owner=owner)
+    first = Claim.of(lifecycle.job_claim(job_id=job.id, task_id="task-1"))
+    Job.objects.filter(id=job.id).update(heartbeat_at=timezone.now() - timedelta(minutes=5))
+    second = Claim.of(lifecycle.job_claim(job_id=job.id, task_id="task-2"))
+    return first, second
+
+
+def test_each_claim_is_its_own_attempt(owner, settings):
+    first, second = lost_attempt(owner, settings)
+
+    assert (first.task_id, first.attempt) == ("task-1", 1)
+    assert (second.task_id, second.attempt) == ("task-2", 2)
+
+
+def test_a_silent_attempt_that_comes_back_changes_nothing_of_the_new_one(owner, settings, tmp_path):
+    first, second = lost_attempt(owner, settings)
+    lifecycle.job_report_progress(claim=second, progress=40, stage="separating")
+    encoded = tmp_path / "vocals.wav"
+    encoded.write_bytes(b"RIFF" * 10)
+    stems = [
+        lifecycle.StemData(
+            name="vocals",
+            duration=1.0,
+            sample_rate=44100,
+            files=(lifecycle.EncodedFile(format="wav", path=encoded, sample_rate=44100),),
+        )
+    ]
+
+    assert not lifecycle.job_report_progress(claim=first, progress=90, stage="saving stems")
+    assert not lifecycle.job_heartbeat(claim=first)
+    assert not lifecycle.job_succeed(claim=first, stems=stems)
+    assert not lifecycle.job_fail(job_id=first.job_id, reason="late", claim=first)
+    assert not lifecycle.job_release(claim=first)
+
+    job = Job.objects.get(id=second.job_id)
+    assert (job.status, job.progress, job.stage) == (Status.RUNNING, 40, "separating")
+    assert (job.claimed_by, job.attempts) == ("task-2", 2)
+    assert not job.stems.exists()
+    assert stem_files_stored(job.id) == []
+    assert lifecycle.job_succeed(claim=second, stems=stems)
+
+
+def test_success_deletes_what_a_lost_attempt_left_in_storage(owner, settings, tmp_path):
+    first, second = lost_attempt(owner, settings)
+    default_storage.save(layout.stem_name(first.job_id, "vocals", "wav", 1), ContentFile(b"half"))
+    encoded = tmp_path / "vocals.wav"
+    encoded.write_bytes(b"whole")
+    stems = [
+        lifecycle.StemData(
+            name="vocals",
+            duration=1.0,
+            sample_rate=44100,
+            files=(lifecycle.EncodedFile(format="wav", path=encoded, sample_rate=44100),),
+        )
+    ]
+
+    assert lifecycle.job_succeed(claim=second, stems=stems)
+
+    assert stem_files_stored(second.job_id) == ["vocals.wav"]
+    stored = Job.objects.get(id=second.job_id).stems.get().files.get()
+    assert stored.file.name == layout.stem_name(second.job_id, "vocals", "wav", 2)
+    assert stored.file.read() == b"whole"
+
+
+def test_a_heartbeat_moves_only_the_heartbeat(owner):
+    job = RunningJobFactory(owner=owner, heartbeat_at=timezone.now() - timedelta(hours=1))
+
+    assert lifecycle.job_heartbeat(claim=Claim.of(job))
+
+    job.refresh_from_db()
+    assert timezone.now() - job.heartbeat_at < timedelta(seconds=5)
+    assert (job.status, job.progress) == (Status.RUNNING, 0)
 
 
 def test_a_running_job_whose_heartbeat_went_stale_can_be_claimed_again(owner, settings):
@@ -85,14 +166,16 @@ def test_a_running_job_whose_heartbeat_went_stale_can_be_claimed_again(owner, se
 def test_progress_is_not_recorded_for_a_job_that_is_no_longer_running(owner):
     job = JobFactory(owner=owner, status=Status.CANCELLED)
 
-    assert lifecycle.job_report_progress(job_id=job.id, progress=50, stage="separating") is False
+    assert (
+        lifecycle.job_report_progress(claim=Claim.of(job), progress=50, stage="separating") is False
+    )
     assert Job.objects.get(id=job.id).progress == 0
 
 
 def test_progress_is_clamped_and_moves_the_heartbeat(owner):
     job = RunningJobFactory(owner=owner, heartbeat_at=timezone.now() - timedelta(hours=1))
 
-    assert lifecycle.job_report_progress(job_id=job.id, progress=140, stage="separating")
+    assert lifecycle.job_report_progress(claim=Claim.of(job), progress=140, stage="separating")
 
     job.refresh_from_db()
     assert job.progress == 100

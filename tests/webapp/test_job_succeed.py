@@ -3,10 +3,11 @@
 from pathlib import Path
 
 import pytest
-from django.core.files.storage import default_storage
 
 from tests.factories import JobFactory, RunningJobFactory
+from tests.stored import stem_files_stored
 from webapp.jobs import lifecycle
+from webapp.jobs.lifecycle import Claim
 from webapp.jobs.models import Job, Status, Stem, StemFile
 
 
@@ -20,17 +21,14 @@ def stem_data(folder: Path, name: str, formats=("wav", "flac")) -> lifecycle.Ste
 
 
 def stored_names(job) -> list[str]:
-    try:
-        return sorted(default_storage.listdir(f"jobs/{job.id}/stems")[1])
-    except FileNotFoundError:
-        return []
+    return stem_files_stored(job.id)
 
 
 def test_it_stores_every_file_and_makes_a_row_for_each(owner, tmp_path):
     job = RunningJobFactory(owner=owner)
     stems = [stem_data(tmp_path, "vocals"), stem_data(tmp_path, "drums", ("wav", "listen"))]
 
-    assert lifecycle.job_succeed(job_id=job.id, stems=stems) is True
+    assert lifecycle.job_succeed(claim=Claim.of(job), stems=stems) is True
 
     job.refresh_from_db()
     assert (job.status, job.progress, job.stage) == (Status.SUCCEEDED, 100, "done")
@@ -53,7 +51,7 @@ def test_it_stores_each_stem_before_asking_for_the_next(owner, tmp_path):
         seen_before_second.extend(stored_names(job))
         yield stem_data(tmp_path, "drums")
 
-    assert lifecycle.job_succeed(job_id=job.id, stems=one_at_a_time())
+    assert lifecycle.job_succeed(claim=Claim.of(job), stems=one_at_a_time())
 
     assert seen_before_second == ["vocals.flac", "vocals.wav"]
 
@@ -62,7 +60,9 @@ def test_it_stores_each_stem_before_asking_for_the_next(owner, tmp_path):
 def test_a_job_no_longer_running_keeps_no_stems_or_files(owner, tmp_path, status):
     job = JobFactory(owner=owner, status=status)
 
-    assert lifecycle.job_succeed(job_id=job.id, stems=[stem_data(tmp_path, "vocals")]) is False
+    assert (
+        lifecycle.job_succeed(claim=Claim.of(job), stems=[stem_data(tmp_path, "vocals")]) is False
+    )
 
     assert job.stems.count() == 0
     assert stored_names(job) == []
@@ -73,7 +73,9 @@ def test_a_deleted_job_keeps_no_files(owner, tmp_path):
     job = RunningJobFactory(owner=owner)
     Job.objects.filter(id=job.id).delete()
 
-    assert lifecycle.job_succeed(job_id=job.id, stems=[stem_data(tmp_path, "vocals")]) is False
+    assert (
+        lifecycle.job_succeed(claim=Claim.of(job), stems=[stem_data(tmp_path, "vocals")]) is False
+    )
 
     assert stored_names(job) == []
 
@@ -86,7 +88,7 @@ def test_an_error_midway_removes_what_was_stored_and_leaves_the_job_running(owne
         raise OSError("disk full")
 
     with pytest.raises(OSError, match="disk full"):
-        lifecycle.job_succeed(job_id=job.id, stems=broken())
+        lifecycle.job_succeed(claim=Claim.of(job), stems=broken())
 
     assert stored_names(job) == []
     assert not Stem.objects.filter(job=job).exists()

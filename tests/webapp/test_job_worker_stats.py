@@ -8,6 +8,7 @@ from django.utils import timezone
 from tests.factories import JobFactory, RunningJobFactory, wav_upload
 from tests.webapp.test_job_succeed import stem_data
 from webapp.jobs import housekeeping, lifecycle, services
+from webapp.jobs.lifecycle import Claim
 from webapp.jobs.models import ErrorClass, Job, Status, Stem
 from workers.progress import ProgressReporter
 
@@ -65,7 +66,9 @@ def test_success_saves_the_stats_asked_for_once_the_stems_are_stored(owner, tmp_
         asked.append(Stem.objects.filter(job=job).count())
         return lifecycle.JobStats(device="cpu", decode_s=0.1, separate_s=2.0, store_s=0.0)
 
-    assert lifecycle.job_succeed(job_id=job.id, stems=[stem_data(tmp_path, "vocals")], stats=stats)
+    assert lifecycle.job_succeed(
+        claim=Claim.of(job), stems=[stem_data(tmp_path, "vocals")], stats=stats
+    )
 
     job.refresh_from_db()
     assert asked == [0]  # asked once, as the job ends
@@ -133,9 +136,9 @@ def test_a_job_records_the_size_of_its_upload_and_a_reuse_the_same(owner, monkey
 def test_a_progress_report_is_still_one_query(owner, django_assert_num_queries, settings):
     settings.STEMWORKS_PROGRESS_INTERVAL_S = 0
     job = RunningJobFactory(owner=owner)
-    reporter = ProgressReporter(job.id, stage="separating", start=10, end=90, interval=0)
+    reporter = ProgressReporter(Claim.of(job), stage="separating", start=10, end=90, interval=0)
 
     with django_assert_num_queries(1):
         reporter(0.5)
     with django_assert_num_queries(1):
-        lifecycle.job_report_progress(job_id=job.id, progress=50, stage="separating")
+        lifecycle.job_report_progress(claim=Claim.of(job), progress=50, stage="separating")

@@ -133,7 +133,7 @@ def test_the_upload_and_every_stem_in_every_format_are_objects_in_the_bucket(sep
 
     stems = [f"{stem}.{suffix}" for stem in ("accompaniment", "vocals") for suffix in SUFFIXES]
     assert bucket.keys(prefix) == sorted(
-        [f"{prefix}input.wav", *(f"{prefix}stems/{name}" for name in stems)]
+        [f"{prefix}input.wav", *(f"{prefix}stems/1/{name}" for name in stems)]
     )
     for row in separated_job.stems.get(name="vocals").files.all():
         assert len(bucket.read(row.file.name)) == row.size
@@ -178,7 +178,7 @@ def test_the_peaks_redirect_to_a_signed_url_that_serves_their_json(
     status, headers, data = fetch(response["Location"])
     assert status == 200
     assert headers["Content-Type"] == "application/json"
-    assert data == bucket.read(f"jobs/{separated_job.id}/stems/vocals.peaks.json")
+    assert data == bucket.read(f"jobs/{separated_job.id}/stems/1/vocals.peaks.json")
     assert json.loads(data)["length"] == 25  # 1.5 s: 66150 frames, 25 bins of 2646
 
 
@@ -192,7 +192,7 @@ def test_signed_urls_use_the_public_address_when_browsers_reach_s3_elsewhere(
     response = owner_api.get(url, {"format": "flac"})
 
     signed = response["Location"]
-    assert signed.startswith(f"{public}/{bucket.name}/jobs/{separated_job.id}/stems/vocals.flac?")
+    assert signed.startswith(f"{public}/{bucket.name}/jobs/{separated_job.id}/stems/1/vocals.flac?")
     assert "X-Amz-Signature" in parse_qs(urlsplit(signed).query)
     status, headers, data = fetch(signed)
     assert status == 200 and headers["Content-Type"] == "audio/flac"

@@ -15,7 +15,7 @@ def test_reconcile_jobs_reports_what_it_failed(owner, settings):
 
     result = reconcile_jobs.apply().get()
 
-    assert result == {"requeued": [], "failed": [str(job.id)]}
+    assert result == {"requeued": [], "failed": [str(job.id)], "resent": []}
     assert Job.objects.get(id=job.id).status == Status.FAILED
 
 

@@ -88,11 +88,19 @@ def test_the_soft_time_limit_is_a_time_limit_and_keeps_the_times_so_far(owner, f
 
 
 def test_the_hard_time_limit_seen_by_the_parent_is_a_time_limit(owner):
-    job = JobFactory(owner=owner, status=Status.RUNNING)
+    job = RunningJobFactory(owner=owner, claimed_by="t")
 
     tasks.SeparationTask().on_failure(TimeLimitExceeded(60), "t", [str(job.id)], {}, None)
 
     assert Job.objects.get(id=job.id).error_class == ErrorClass.TIME_LIMIT
+
+
+def test_the_hard_time_limit_of_a_lost_attempt_leaves_the_new_one_alone(owner):
+    job = RunningJobFactory(owner=owner, claimed_by="new-task", attempts=2)
+
+    tasks.SeparationTask().on_failure(TimeLimitExceeded(60), "old-task", [str(job.id)], {}, None)
+
+    assert Job.objects.get(id=job.id).status == Status.RUNNING
 
 
 def test_a_worker_lost_on_every_attempt_is_worker_lost(owner, fake_separator, settings):
@@ -118,7 +126,7 @@ def test_a_storage_failure_is_storage_and_keeps_every_stage_so_far(
     assert run(job) == "failed"
 
     job.refresh_from_db()
-    assert (job.error_class, job.error) == (ErrorClass.STORAGE, tasks.INTERNAL_ERROR)
+    assert (job.error_class, job.error) == (ErrorClass.STORAGE, tasks.STORAGE_FAILED)
     assert all(seconds is not None and seconds >= 0 for seconds in stage_times(job))
 
 

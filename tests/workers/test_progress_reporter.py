@@ -4,6 +4,7 @@ import pytest
 
 from separation.errors import SeparationCancelled
 from tests.factories import JobFactory, RunningJobFactory
+from webapp.jobs.lifecycle import Claim
 from webapp.jobs.models import Job
 from workers.progress import ProgressReporter
 
@@ -19,7 +20,9 @@ class Clock:
 def test_it_writes_at_most_once_per_interval_and_always_the_end(owner):
     job = RunningJobFactory(owner=owner)
     clock = Clock()
-    report = ProgressReporter(job.id, stage="separating", start=10, end=90, interval=2, clock=clock)
+    report = ProgressReporter(
+        Claim.of(job), stage="separating", start=10, end=90, interval=2, clock=clock
+    )
 
     for step in range(100):  # 100 chunks over 5 seconds
         clock.now = step * 0.05
@@ -33,7 +36,7 @@ def test_it_writes_at_most_once_per_interval_and_always_the_end(owner):
 
 def test_it_maps_the_fraction_onto_its_span(owner):
     job = RunningJobFactory(owner=owner)
-    report = ProgressReporter(job.id, stage="separating", start=10, end=90, interval=0)
+    report = ProgressReporter(Claim.of(job), stage="separating", start=10, end=90, interval=0)
 
     report(0.5)
 
@@ -42,7 +45,7 @@ def test_it_maps_the_fraction_onto_its_span(owner):
 
 def test_it_raises_cancelled_when_the_job_is_no_longer_running(owner):
     job = JobFactory(owner=owner, status="cancelled")
-    report = ProgressReporter(job.id, stage="separating", start=10, end=90, interval=0)
+    report = ProgressReporter(Claim.of(job), stage="separating", start=10, end=90, interval=0)
 
     with pytest.raises(SeparationCancelled):
         report(0.3)

@@ -12,8 +12,8 @@ from django.db import OperationalError
 
 from separation.errors import ModelLoadingError
 from tests.factories import JobFactory, RunningJobFactory, wav_bytes
+from tests.stored import stem_files_stored
 from tests.workers.fakes import FakeSeparator
-from webapp.jobs import layout
 from webapp.jobs.models import ErrorClass, Job, Status, Stem
 from webapp.jobs.stem_files import STEM_FORMATS
 from workers.tasks import INTERNAL_ERROR, separate_job
@@ -31,10 +31,7 @@ def read(stem: Stem, fmt: str = "wav") -> np.ndarray:
 
 
 def stored_files(job) -> list[str]:
-    try:
-        return default_storage.listdir(layout.stems_folder(job.id))[1]
-    except FileNotFoundError:
-        return []
+    return stem_files_stored(job.id)
 
 
 @pytest.fixture

@@ -78,7 +78,7 @@ def test_a_separated_job_stores_peaks_matching_its_stems(owner, monkeypatch):
     job = run(job_with_input(owner, seconds=2.0))
 
     for stem in job.stems.all():
-        assert stem.peaks.name == f"jobs/{job.id}/stems/{stem.name}.peaks.json"
+        assert stem.peaks.name == f"jobs/{job.id}/stems/1/{stem.name}.peaks.json"
         with stem.peaks.open("rb") as f:
             waveform = json.load(f)
         assert waveform["length"] == 34  # 2 s = 88200 frames: 33 bins and a partial one

@@ -1,7 +1,7 @@
 """Periodic care of jobs: re-queue the stuck, fail the hopeless, delete expired files."""
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -23,6 +23,8 @@ log = logging.getLogger(__name__)
 class ReconcileReport:
     requeued: list
     failed: list
+    # Queued jobs sent again because the broker lost its messages.
+    resent: list = field(default_factory=list)
 
 
 def job_files_delete(*, job_id: object, input_name: str) -> None:
@@ -43,9 +45,34 @@ def _gave_up_reason(job: Job) -> str:
     return "No worker picked this job up in time. Please try again later."
 
 
+def jobs_resend_if_broker_emptied() -> list:
+    """Send every queued job again when the broker lost its messages; return their ids.
+
+    A job whose message survived gets a second one; whichever a worker takes second finds
+    the job claimed and does nothing, so no job runs twice.
+    """
+    try:
+        if not queue.broker_was_emptied():
+            return []
+    except Exception:
+        log.warning("could not tell whether the broker lost its messages", exc_info=True)
+        return []
+    resent = []
+    for job_id, duration in Job.objects.filter(status=Status.QUEUED).values_list("id", "duration"):
+        queue.enqueue_separation_on_commit(job_id=job_id, duration=duration)
+        resent.append(job_id)
+    if resent:
+        log.warning("the broker lost its messages: sent %s queued jobs again", len(resent))
+    return resent
+
+
 def jobs_reconcile(*, now: datetime | None = None) -> ReconcileReport:
-    """Re-queue jobs stuck in queued or running past their heartbeat; fail them at max attempts."""
+    """Re-queue jobs stuck in queued or running past their heartbeat; fail them at max attempts.
+
+    Queued jobs whose messages the broker lost (restarted empty, flushed) are sent again.
+    """
     now = now or timezone.now()
+    resent = jobs_resend_if_broker_emptied()
     stale_running = now - timedelta(seconds=settings.STEMWORKS_HEARTBEAT_TIMEOUT_S)
     stale_queued = now - timedelta(seconds=settings.STEMWORKS_QUEUED_TIMEOUT_S)
     stuck = Job.objects.filter(
@@ -70,6 +97,9 @@ def jobs_reconcile(*, now: datetime | None = None) -> ReconcileReport:
                 ):
                     credits_refund(job_id=job.id, reason=f"Refund: the job failed. {reason}")
                     failed.append(job.id)
+            if failed and failed[-1] == job.id:
+                # Whatever its lost attempts stored before they died goes with it.
+                layout.delete_tree(layout.stems_folder(job.id))
             continue
         with transaction.atomic():
             # The conditions make sure a worker that revived in the meantime keeps its job.
@@ -84,7 +114,7 @@ def jobs_reconcile(*, now: datetime | None = None) -> ReconcileReport:
                 queue.enqueue_separation_on_commit(job_id=job.id, duration=job.duration)
     if requeued or failed:
         log.warning("reconciler re-queued %s and failed %s", requeued, failed)
-    return ReconcileReport(requeued=requeued, failed=failed)
+    return ReconcileReport(requeued=requeued, failed=failed, resent=resent)
 
 
 def purge_due(*, now: datetime) -> Q:

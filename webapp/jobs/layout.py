@@ -21,12 +21,31 @@ def stems_folder(job_id: object) -> str:
     return f"{job_folder(job_id)}/stems"
 
 
-def stem_name(job_id: object, stem: str, suffix: str) -> str:
-    """Return the name of one stored copy of a stem, e.g. `jobs/<id>/stems/vocals.flac`.
+def attempt_folder(job_id: object, attempt: int) -> str:
+    """Return the folder of the stems one attempt stores, e.g. `jobs/<id>/stems/2`.
+
+    Each attempt writes only in its own folder, so a failed or lost attempt's files (even
+    a half-written one) can be deleted whole without touching another attempt's.
+    """
+    return f"{stems_folder(job_id)}/{attempt}"
+
+
+def stem_name(job_id: object, stem: str, suffix: str, attempt: int) -> str:
+    """Return the name of one stored copy of a stem, e.g. `jobs/<id>/stems/1/vocals.flac`.
 
     `suffix` is the copy's file ending: `flac`, or `listen.mp3` for the listening copy.
     """
-    return f"{stems_folder(job_id)}/{stem}.{suffix}"
+    return f"{attempt_folder(job_id, attempt)}/{stem}.{suffix}"
+
+
+def delete_other_attempts(job_id: object, attempt: int) -> int:
+    """Delete what earlier (lost) attempts left in a job's stems folder; return files deleted."""
+    try:
+        folders, _ = default_storage.listdir(stems_folder(job_id))
+    except FileNotFoundError:
+        return 0
+    keep = str(attempt)
+    return sum(delete_tree(f"{stems_folder(job_id)}/{f}") for f in folders if f != keep)
 
 
 def delete_tree(path: str) -> int:

@@ -2,7 +2,9 @@
 
 Status changes are conditional updates (`UPDATE ... WHERE status = old`) whose row count
 says whether this caller won, so two workers never run one job and a re-delivered task
-for a finished job does nothing.
+for a finished job does nothing. Every claim is one attempt (a `Claim`): progress, the
+heartbeat, success and failure match the attempt, so a worker that went silent, lost its
+job to a new attempt and came back can change nothing.
 """
 
 from collections.abc import Callable, Iterable
@@ -62,6 +64,29 @@ class JobStats:
     def as_update(self) -> dict[str, object]:
         """Return the measured figures as Job fields, for an `update()`."""
         return {name: value for name, value in asdict(self).items() if value not in (None, "")}
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One attempt at a job by one task: only its holder may report, finish or fail it."""
+
+    job_id: object
+    task_id: str
+    attempt: int
+
+    @classmethod
+    def of(cls, job: Job) -> "Claim":
+        """Return the claim a job row holds now."""
+        return cls(job_id=job.id, task_id=job.claimed_by, attempt=job.attempts)
+
+    def held(self) -> Q:
+        """The condition on the job row that this attempt still holds it."""
+        return Q(
+            id=self.job_id,
+            status=Status.RUNNING,
+            claimed_by=self.task_id,
+            attempts=self.attempt,
+        )
 
 
 # A claim clears what an earlier attempt recorded: the row tells of its last run only.
@@ -139,14 +164,20 @@ def _give_up(*, job_id: object, still: Q, now: datetime) -> None:
             finished_at=now,
         ):
             credits_refund(job_id=job_id, reason=f"Refund: the job failed. {reason}")
+            transaction.on_commit(lambda: layout.delete_tree(layout.stems_folder(job_id)))
 
 
-def job_report_progress(*, job_id: object, progress: int, stage: str) -> bool:
-    """Record progress of a running job; False when it is no longer running (cancelled, gone)."""
-    updated = Job.objects.filter(id=job_id, status=Status.RUNNING).update(
+def job_report_progress(*, claim: Claim, progress: int, stage: str) -> bool:
+    """Record progress of a claimed job; False when the claim is lost (cancelled, re-queued)."""
+    updated = Job.objects.filter(claim.held()).update(
         progress=max(0, min(100, int(progress))), stage=stage[:100], heartbeat_at=timezone.now()
     )
     return updated == 1
+
+
+def job_heartbeat(*, claim: Claim) -> bool:
+    """Tell that a claimed job's worker is alive; False when the claim is lost."""
+    return Job.objects.filter(claim.held()).update(heartbeat_at=timezone.now()) == 1
 
 
 def job_record_preview_start(*, job_id: object, start: float) -> None:
@@ -156,34 +187,31 @@ def job_record_preview_start(*, job_id: object, start: float) -> None:
 
 def job_succeed(
     *,
-    job_id: object,
+    claim: Claim,
     stems: Iterable[StemData],
     stats: Callable[[], JobStats] | None = None,
 ) -> bool:
-    """Store the stems of a running job and mark it succeeded; False (keeping nothing) if not.
+    """Store the stems of a claimed job and mark it succeeded; False (keeping nothing) if not.
 
     Stems are stored one at a time as `stems` yields them (a generator may encode each one
-    only when asked), each file streamed from its local path; rows are made only if the job
-    is still running at the end. Whatever was stored goes again on any error or refusal.
+    only when asked), each file streamed from its local path into the attempt's own folder;
+    rows are made only if the claim still holds at the end. On any error or refusal the
+    attempt's folder goes whole, with any file a failed write left half-written in it.
     `stats` is asked once every stem is stored (its times are complete only then), and its
     figures are saved in the update that marks the job succeeded.
     """
-    stored: list[str] = []
     rows: list[_StoredStem] = []
     try:
         for stem in stems:
             files = []
             for encoded in stem.files:
-                name = _store(job_id, stem.name, encoded)
-                stored.append(name)
+                name = _store(claim, stem.name, encoded)
                 files.append((encoded, name, encoded.path.stat().st_size))
-            peaks = _store_peaks(job_id, stem) if stem.peaks is not None else ""
-            if peaks:
-                stored.append(peaks)
+            peaks = _store_peaks(claim, stem) if stem.peaks is not None else ""
             rows.append(_StoredStem(stem, files, peaks))
         measured = stats().as_update() if stats is not None else {}
         with transaction.atomic():
-            updated = Job.objects.filter(id=job_id, status=Status.RUNNING).update(
+            updated = Job.objects.filter(claim.held()).update(
                 status=Status.SUCCEEDED,
                 progress=100,
                 stage="done",
@@ -191,13 +219,15 @@ def job_succeed(
                 **measured,
             )
             if updated == 1:
-                _create_rows(job_id, rows)
-                return True
+                _create_rows(claim.job_id, rows)
+        if updated == 1:
+            layout.delete_other_attempts(claim.job_id, claim.attempt)
+            return True
     except BaseException:
-        _delete_files(stored)
+        layout.delete_tree(layout.attempt_folder(claim.job_id, claim.attempt))
         raise
-    # The job was cancelled or deleted while it ran: keep nothing of it.
-    _delete_files(stored)
+    # The job was cancelled, deleted or re-queued while this attempt ran: keep nothing.
+    layout.delete_tree(layout.attempt_folder(claim.job_id, claim.attempt))
     return False
 
 
@@ -210,18 +240,19 @@ class _StoredStem:
     peaks: str
 
 
-def _store(job_id: object, stem: str, encoded: EncodedFile) -> str:
+def _store(claim: Claim, stem: str, encoded: EncodedFile) -> str:
     """Copy one encoded file into storage in blocks (never whole in memory); return its name."""
     suffix = stem_files.stem_format(encoded.format).suffix
+    name = layout.stem_name(claim.job_id, stem, suffix, claim.attempt)
     with encoded.path.open("rb") as local:
-        return default_storage.save(layout.stem_name(job_id, stem, suffix), File(local))
+        return default_storage.save(name, File(local))
 
 
-def _store_peaks(job_id: object, stem: StemData) -> str:
+def _store_peaks(claim: Claim, stem: StemData) -> str:
     """Copy a stem's waveform peaks into storage; return their name."""
     assert stem.peaks is not None
+    name = layout.stem_name(claim.job_id, stem.name, stem_files.PEAKS_SUFFIX, claim.attempt)
     with stem.peaks.open("rb") as local:
-        name = layout.stem_name(job_id, stem.name, stem_files.PEAKS_SUFFIX)
         return default_storage.save(name, File(local))
 
 
@@ -245,11 +276,6 @@ def _create_rows(job_id: object, rows: list[_StoredStem]) -> None:
     )
 
 
-def _delete_files(names: Iterable[str]) -> None:
-    for name in names:
-        default_storage.delete(name)
-
-
 def job_fail(
     *,
     job_id: object,
@@ -257,15 +283,18 @@ def job_fail(
     error_class: str = ErrorClass.INTERNAL,
     stats: JobStats | None = None,
     statuses: tuple[str, ...] = (Status.RUNNING,),
+    claim: Claim | None = None,
 ) -> bool:
     """Mark a job failed with a reason a person understands, if it is still in `statuses`.
 
     `error_class` (an ErrorClass) groups the failure for monitoring; `stats` is what the
-    worker measured until it failed, saved with the failure.
+    worker measured until it failed, saved with the failure. With a `claim`, only while
+    that attempt still holds the job.
     """
     measured = stats.as_update() if stats is not None else {}
+    held = claim.held() if claim is not None else Q()
     with transaction.atomic():
-        updated = Job.objects.filter(id=job_id, status__in=statuses).update(
+        updated = Job.objects.filter(held, id=job_id, status__in=statuses).update(
             status=Status.FAILED,
             stage="failed",
             error=reason,
@@ -278,9 +307,9 @@ def job_fail(
     return updated == 1
 
 
-def job_release(*, job_id: object) -> bool:
-    """Give a running job back to the queue, so a retry of its task can claim it again."""
-    updated = Job.objects.filter(id=job_id, status=Status.RUNNING).update(
+def job_release(*, claim: Claim) -> bool:
+    """Give a claimed job back to the queue, so a retry of its task can claim it again."""
+    updated = Job.objects.filter(claim.held()).update(
         status=Status.QUEUED, stage="waiting to retry", queued_at=timezone.now(), claimed_by=""
     )
     return updated == 1
