@@ -90,6 +90,7 @@ def probe(source: AudioSource, *, max_duration: float | None = None) -> AudioInf
     decoded to count its frames, stopping as soon as it passes `max_duration`.
     """
     declared = _declared_frames(source)
+    estimated = _length_estimated(source)
     try:
         with _open(source) as f:
             info = AudioInfo(f.format, f.subtype, f.samplerate, f.channels, f.frames)
@@ -97,7 +98,14 @@ def probe(source: AudioSource, *, max_duration: float | None = None) -> AudioInf
             if not info.length_known:
                 return replace(info, frames=_count_frames(f, info, max_duration))
             _check_first_block(f, info)
-            _check_ending(f, info, declared)
+            try:
+                _check_ending(f, info, declared)
+            except InvalidAudio:
+                if not estimated:
+                    raise
+                # Only an estimate was missed (a large tag, say): count what is there.
+                f.seek(0)
+                return replace(info, frames=_count_frames(f, info, max_duration))
     finally:
         _rewind(source)
     return info
@@ -111,6 +119,7 @@ def read_audio(
 ) -> Audio:
     """Decode `source` to float32 stereo at `sample_rate`; raise InvalidAudio if unusable."""
     declared = _declared_frames(source)
+    estimated = _length_estimated(source)
     try:
         with _open(source) as f:
             info = AudioInfo(f.format, f.subtype, f.samplerate, f.channels, f.frames)
@@ -118,7 +127,7 @@ def read_audio(
             samples, frames_read = _decode(f, info, sample_rate, max_duration)
     finally:
         _rewind(source)
-    if not info.length_known:
+    if estimated or not info.length_known:
         info = replace(info, frames=frames_read)
     _check_complete(info, frames_read, declared)
     return Audio(samples, sample_rate, info)
@@ -126,7 +135,7 @@ def read_audio(
 
 def _open(source: AudioSource) -> sf.SoundFile:
     try:
-        return sf.SoundFile(source)
+        return sf.SoundFile(source if isinstance(source, str | Path) else _QuietSeeks(source))
     except sf.LibsndfileError as exc:
         _rewind(source)
         text = str(exc.error_string)
@@ -138,6 +147,26 @@ def _open(source: AudioSource) -> sf.SoundFile:
     except (TypeError, ValueError) as exc:
         logger.info("an input could not be opened: %s", exc)
         raise InvalidAudio(refusals.UNKNOWN) from exc
+
+
+class _QuietSeeks:
+    """A file object whose invalid seeks fail quietly, as lseek(2) does for a real file.
+
+    A damaged header can make libsndfile seek before the start; BytesIO raises, and an
+    exception inside soundfile's callback is printed as a traceback and then ignored.
+    """
+
+    def __init__(self, file: BinaryIO) -> None:
+        self._file = file
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        try:
+            return self._file.seek(offset, whence)
+        except (ValueError, OSError):
+            return self._file.tell()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._file, name)
 
 
 def _rewind(source: AudioSource) -> None:
@@ -332,14 +361,25 @@ def _declared_frames(source: AudioSource) -> int | None:
     return headers.declared_frames(_peek(source, headers.HEAD_BYTES))
 
 
-def _peek(source: AudioSource, size: int) -> bytes:
+def _length_estimated(source: AudioSource) -> bool:
+    """Whether the length libsndfile will report is an estimate (an MP3 without Xing)."""
+    head = _peek(source, headers.HEAD_BYTES)
+    if headers.container(head) != "MP3":
+        return False
+    offset = headers.mp3_audio_offset(head)
+    return not headers.mp3_length_exact(_peek(source, 256, offset))
+
+
+def _peek(source: AudioSource, size: int, offset: int = 0) -> bytes:
     if not isinstance(source, str | Path):
         try:
+            source.seek(offset)
             return source.read(size)
         finally:
             source.seek(0)
     try:
         with open(source, "rb") as f:
+            f.seek(offset)
             return f.read(size)
     except OSError as exc:
         raise InvalidAudio(refusals.unreadable(isinstance(exc, FileNotFoundError))) from exc

@@ -90,8 +90,9 @@ def riff_wav(
     data_size: int | None = None,
 ) -> bytes:
     """Hand-craft a RIFF/WAVE file; `data_size` lets the data chunk claim any length."""
-    block_align = channels * bits // 8
-    fmt = struct.pack("<HHIIHH", format_tag, channels, rate, rate * block_align, block_align, bits)
+    block_align = channels * bits // 8 & 0xFFFF  # absurd fields wrap as a 16-bit writer's would
+    byte_rate = rate * block_align & 0xFFFFFFFF
+    fmt = struct.pack("<HHIIHH", format_tag, channels, rate, byte_rate, block_align, bits)
     size = len(data) if data_size is None else data_size
     body = (
         b"WAVE"
@@ -151,7 +152,12 @@ def streaming_flac(frames: np.ndarray, rate: int = RATE) -> bytes:
     `flac -` or ffmpeg writing to a non-seekable output cannot go back to fill in the
     total sample count, the frame sizes or the MD5, so all of them stay zero.
     """
-    data = bytearray(encode(frames, rate, "FLAC", "PCM_16"))
+    return without_length(encode(frames, rate, "FLAC", "PCM_16"))
+
+
+def without_length(flac: bytes) -> bytes:
+    """The same FLAC with its length, frame sizes and MD5 unknown, as `streaming_flac`."""
+    data = bytearray(flac)
     assert data[:4] == b"fLaC" and data[4] & 0x7F == 0  # STREAMINFO comes first
     data[12:18] = bytes(6)  # min and max frame size: unknown
     packed = int.from_bytes(data[18:26], "big")
