@@ -55,3 +55,7 @@ def test_the_admin_works_under_the_policy(browser, log_in, staff, owner):
 
     assert page.locator("input.action-select:checked").count() == 2
     assert page.locator(".action-counter").inner_text().startswith("2 of 2")
+
+    # The user form's permission picker is drawn by admin/js/SelectFilter2.js.
+    page.goto(f"/admin/auth/user/{owner.id}/change/")
+    assert page.locator("#id_user_permissions_from").is_visible()
