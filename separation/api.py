@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import torch
 
 from separation import catalog
-from separation.audio import OUTPUT_FORMATS, SAMPLE_RATE, read_audio, resample, write_audio
+from separation.audio import SAMPLE_RATE
 from separation.backend import Backend, Block, Progress
 from separation.device import pick_device, set_threads
-from separation.errors import InvalidAudio, InvalidOptions, ModelLoadingError
+from separation.errors import InvalidAudio, ModelLoadingError
 from separation.options import Options
+from separation.stem_output import StemOutput, check_output
+from separation.streamed_audio import StreamedAudio
 
 
 class Separator:
@@ -117,25 +120,40 @@ class Separator:
         max_duration: float | None = None,
         progress: Progress | None = None,
     ) -> dict[str, Path]:
-        """Decode `source`, separate it and write `out_dir/<stem>.<fmt>`; return the paths.
+        """Separate the file `source` into `out_dir/<stem>.<fmt>`; return the paths.
 
-        With `keep_rate` the stems are written at the input's own sample rate.
+        Disk to disk in a stream, so memory stays flat whatever the file's length: the
+        file is decoded as the model reads it (`StreamedAudio`), and each block of stems
+        goes to disk as it comes (`StemOutput`), which encodes the asked format in a
+        second pass. The stems equal `separate` on the decoded file, with one gain that
+        fits integer and lossy formats under full scale. With `keep_rate` the stems are
+        written at the input's own sample rate. Nothing is left in `out_dir` if it fails.
         """
-        if fmt not in OUTPUT_FORMATS:
-            raise InvalidOptions(f"Unknown output format {fmt!r}; use wav, flac or mp3.")
-        audio = read_audio(source, max_duration=max_duration)
-        stems = self.separate(audio.samples, target, progress, inplace=True)
-        rate = audio.source.sample_rate if keep_rate else SAMPLE_RATE
-        if fmt == "mp3" or wav_depth != "float":
-            stems = rescale_to_fit(stems)
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        paths: dict[str, Path] = {}
-        for name, samples in stems.items():
-            path = out / f"{name}.{fmt}"
-            write_audio(path, resample(samples, SAMPLE_RATE, rate), rate, fmt, wav_depth=wav_depth)
-            paths[name] = path
-        return paths
+        names = catalog.output_stems(self.spec.name, target)
+        check_output(fmt, wav_depth)
+        mix = StreamedAudio(source, max_duration=max_duration)
+        rate = mix.info.sample_rate if keep_rate else SAMPLE_RATE
+        with StemOutput(
+            out_dir, fmt=fmt, wav_depth=wav_depth, in_rate=SAMPLE_RATE, out_rate=rate
+        ) as output:
+            # The backends take anything with `shape` and forward `[:, a:b]` slices.
+            blocks = self.separate_blocks(cast(np.ndarray, mix), target, _part(progress, 0, 0.9))
+            for start, block in blocks:
+                output.write(block)
+                mix.release(start + block[names[0]].shape[1])
+            return output.finish(_part(progress, 0.9, 1.0))
+
+
+def _part(progress: Progress | None, begin: float, end: float) -> Progress | None:
+    """Map a stage's own fraction done onto [begin, end] of the whole."""
+    if progress is None:
+        return None
+    report = progress
+
+    def part(fraction: float) -> None:
+        report(begin + (end - begin) * fraction)
+
+    return part
 
 
 def make_consistent(stems: dict[str, np.ndarray], mix: np.ndarray) -> dict[str, np.ndarray]:
@@ -163,19 +181,6 @@ def _apply_target(
     # With two stems, "everything but X" is the other stem: no need for a new array.
     no_target = rest[0] if len(rest) == 1 else mix - stems[target]
     return {names[0]: stems[target], names[1]: no_target}
-
-
-def rescale_to_fit(stems: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Scale all stems by one factor so none exceeds full scale; in place.
-
-    Integer formats would clip a stem that peaks above 1.0. One common factor (rather than
-    one per stem, as demucs does) keeps the stems' balance and their sum a scaled mix.
-    """
-    peak = max(float(np.abs(stem).max(initial=0.0)) for stem in stems.values())
-    if peak > 1.0:
-        for stem in stems.values():
-            stem *= 0.999 / peak
-    return stems
 
 
 def _check_mix(mix: np.ndarray) -> None:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
 import sys
-from collections.abc import Sequence
-from types import TracebackType
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from types import FrameType, TracebackType
 from typing import TYPE_CHECKING
 
 from separation import catalog
@@ -41,45 +44,86 @@ def build_parser() -> argparse.ArgumentParser:
         "--half", action=argparse.BooleanOptionalAction, help="fp16 autocast (CUDA only)"
     )
     knobs.add_argument("--batch-size", type=int, help="chunks through the model at once")
-    parser.add_argument("--max-duration", type=float, default=None, help="seconds")
+    parser.add_argument(
+        "--max-duration",
+        type=float,
+        default=None,
+        help="refuse files longer than this many seconds (default: no limit; long files "
+        "are separated in a stream, so memory stays flat)",
+    )
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code (2 for an error, 130 when interrupted).
+
+    An error is one line on stderr, never a traceback, and an interrupted or failed run
+    leaves no stem files behind (see `stem_output.StemOutput`).
+    """
     args = build_parser().parse_args(argv)
     try:
-        catalog.output_stems(args.model, args.target)
-        probe(args.input, max_duration=args.max_duration)  # fail fast, before loading a model
-        from separation.api import Separator
-
-        separator = Separator(
-            args.model,
-            device=args.device,
-            threads=args.threads,
-            model_dir=args.model_dir,
-            overlap=args.overlap,
-            segment=args.segment,
-            half=args.half,
-            batch_size=args.batch_size,
-        )
-        with _progress_bar(args.quiet) as progress:
-            paths = separator.separate_file(
-                args.input,
-                args.out,
-                target=args.target,
-                fmt=args.fmt,
-                wav_depth=args.wav_depth,
-                keep_rate=args.keep_rate,
-                max_duration=args.max_duration,
-                progress=progress,
-            )
+        with _sigterm_interrupts():
+            paths = _separate(args)
     except SeparationError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except MemoryError:
+        print("error: out of memory; try a smaller --batch-size or --segment.", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted: no stems were written.", file=sys.stderr)
+        return 130
     for path in paths.values():
         print(path)
     return 0
+
+
+def _separate(args: argparse.Namespace) -> dict[str, Path]:
+    """Check the input, load the model and separate the file as `args` say."""
+    catalog.output_stems(args.model, args.target)
+    probe(args.input, max_duration=args.max_duration)  # fail fast, before loading a model
+    from separation.api import Separator
+
+    separator = Separator(
+        args.model,
+        device=args.device,
+        threads=args.threads,
+        model_dir=args.model_dir,
+        overlap=args.overlap,
+        segment=args.segment,
+        half=args.half,
+        batch_size=args.batch_size,
+    )
+    with _progress_bar(args.quiet) as progress:
+        return separator.separate_file(
+            args.input,
+            args.out,
+            target=args.target,
+            fmt=args.fmt,
+            wav_depth=args.wav_depth,
+            keep_rate=args.keep_rate,
+            max_duration=args.max_duration,
+            progress=progress,
+        )
+
+
+@contextlib.contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """Treat SIGTERM like Ctrl-C, so a killed run cleans up after itself too."""
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread: signals cannot be handled here
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 class _progress_bar:

@@ -73,13 +73,12 @@ class UNet2Stems:
         The masks sum to one, so mix - vocals is the accompaniment the masks give. A block
         ends where the next chunk's STFT begins to read, so `mix` is never read behind it.
         """
-        source = torch.from_numpy(mix)
         istft = StreamingISTFT(self.window, HOP, mix.shape[1])
         total = istft.total_frames
         step = SEGMENT * self.batch_size
         for first in range(0, total, step):
             last = min(first + step, total)
-            spec = self._stft(source, first, last)
+            spec = self._stft(mix, first, last)
             start, out = istft.push(spec * self._vocal_mask(spec))
             vocals = out.cpu().numpy()
             if progress is not None:
@@ -88,13 +87,16 @@ class UNet2Stems:
                 end = start + vocals.shape[1]
                 yield start, {"vocals": vocals, "accompaniment": mix[:, start:end] - vocals}
 
-    def _stft(self, source: torch.Tensor, first: int, last: int) -> torch.Tensor:
-        """Return the complex STFT frames [first, last) of the centre-padded signal."""
+    def _stft(self, mix: np.ndarray, first: int, last: int) -> torch.Tensor:
+        """Return the complex STFT frames [first, last) of the centre-padded signal.
+
+        `mix` is read only by a slice, so a file decoded as it is read can stand in for it.
+        """
         begin = first * HOP - N_FFT // 2
         end = (last - 1) * HOP + N_FFT // 2
-        chunk = torch.zeros(source.shape[0], end - begin)
-        lo, hi = max(begin, 0), min(end, source.shape[1])
-        chunk[:, lo - begin : hi - begin] = source[:, lo:hi]
+        chunk = torch.zeros(mix.shape[0], end - begin)
+        lo, hi = max(begin, 0), min(end, mix.shape[1])
+        chunk[:, lo - begin : hi - begin] = torch.from_numpy(mix[:, lo:hi])
         return torch.stft(
             chunk.to(self.device),
             N_FFT,
