@@ -49,12 +49,13 @@ def probe(
     source: AudioSource,
     *,
     max_duration: float | None = None,
-    seconds: float = PROBE_SECONDS,
+    seconds: float | None = None,
     memory: int = PROBE_MEMORY,
 ) -> AudioInfo:
     """Return `audio.probe(source)` as found by a child process; refuse if the child fails."""
+    limit = PROBE_SECONDS if seconds is None else seconds
     try:
-        return run(lambda: audio.probe(source, max_duration=max_duration), seconds, memory)
+        return run(lambda: audio.probe(source, max_duration=max_duration), limit, memory)
     finally:
         if hasattr(source, "seek"):
             source.seek(0)  # the child shared the file's offset
@@ -65,7 +66,7 @@ def read_audio(
     *,
     max_duration: float,
     sample_rate: int = audio.SAMPLE_RATE,
-    seconds: float = DECODE_SECONDS,
+    seconds: float | None = None,
     memory: int = DECODE_MEMORY,
 ) -> Audio:
     """Return `audio.read_audio(source)` as decoded by a child process.
@@ -82,7 +83,8 @@ def read_audio(
             _write_all(fd, np.ascontiguousarray(decoded.samples, dtype=np.float32))
             return decoded.source, decoded.sample_rate, decoded.samples.shape[1]
 
-        info, rate, frames = run(decode, seconds, budget)
+        limit = DECODE_SECONDS if seconds is None else seconds
+        info, rate, frames = run(decode, limit, budget)
         return Audio(_map_samples(fd, frames), rate, info)
     finally:
         os.close(fd)

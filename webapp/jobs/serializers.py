@@ -7,7 +7,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from separation import catalog
+from separation import catalog, refusals
 from separation.errors import InvalidOptions
 from webapp.jobs import stem_files
 from webapp.jobs.links import JobLinks
@@ -19,6 +19,11 @@ from workers.models_available import missing_reason, model_installed
 @extend_schema_field(OpenApiTypes.BINARY)
 class UploadField(serializers.FileField):
     """A file part of a multipart form: bytes in the schema, not the URL a stored file reads as."""
+
+    default_error_messages = {
+        **serializers.FileField.default_error_messages,
+        "empty": refusals.EMPTY,
+    }
 
 
 class JobCreateInputSerializer(serializers.Serializer):
