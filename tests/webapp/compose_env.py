@@ -1,12 +1,19 @@
 """The environment docker-compose.yml gives a service, as `docker compose` would work it out."""
 
 import re
+import secrets
 from pathlib import Path
 
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "docker-compose.yml"
+# What an operator puts in .env: the secrets compose requires, nothing else.
+OPERATOR_SECRETS = {
+    "SECRET_KEY": secrets.token_urlsafe(50),
+    "POSTGRES_PASSWORD": secrets.token_urlsafe(24),
+    "MINIO_ROOT_PASSWORD": secrets.token_urlsafe(24),
+}
 # ${NAME}, ${NAME:-default}, ${NAME-default}, ${NAME:?error}, ${NAME?error}; $$ is a literal $.
 _VARIABLE = re.compile(r"\$\$|\$\{(\w+)(?:(:?[-?])([^}]*))?\}")
 

@@ -2,20 +2,12 @@
 service (https only, HSTS, secure cookies, the proxy's header), and fails when it drifts."""
 
 import os
-import secrets
 import subprocess
 import sys
 
 import pytest
 
-from tests.webapp.compose_env import ROOT, interpolate, service_environment
-
-# What an operator puts in .env: the secrets compose requires, nothing else.
-OPERATOR_SECRETS = {
-    "SECRET_KEY": secrets.token_urlsafe(50),
-    "POSTGRES_PASSWORD": secrets.token_urlsafe(24),
-    "MINIO_ROOT_PASSWORD": secrets.token_urlsafe(24),
-}
+from tests.webapp.compose_env import OPERATOR_SECRETS, ROOT, interpolate, service_environment
 
 
 def check_deploy(tmp_path, **overrides: str) -> subprocess.CompletedProcess:
