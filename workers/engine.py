@@ -7,6 +7,7 @@ from celery.signals import worker_process_init
 from django.conf import settings
 
 from separation import catalog
+from separation.errors import ModelLoadingError
 
 log = logging.getLogger(__name__)
 
@@ -36,9 +37,17 @@ def model_options(model: str) -> dict[str, object]:
 
 @functools.cache
 def get_separator(model: str):
-    """Return the process-wide Separator for `model`, loading its weights on first use."""
+    """Return the process-wide Separator for `model`, loading its weights on first use.
+
+    A model whose weights are not installed is refused at once (ModelLoadingError), never
+    downloaded, unless STEMWORKS_ALLOW_MODEL_DOWNLOAD says the install may.
+    """
     # Imported here so that importing workers (as the web process does) never loads torch.
     from separation.api import Separator
+    from workers.models_available import missing_reason, model_installed
+
+    if not model_installed(model):
+        raise ModelLoadingError(missing_reason(model))
 
     return Separator(
         model=model,

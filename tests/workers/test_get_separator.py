@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from separation.errors import InvalidOptions
+from separation.errors import InvalidOptions, ModelLoadingError
 from workers import engine
 
 
@@ -46,13 +46,14 @@ def test_it_builds_one_separator_per_model_and_reuses_it(counting, settings):
     assert first.kwargs["device"] == settings.STEMWORKS_DEVICE
 
 
-def test_htdemucs_loads_from_the_configured_local_repo(counting, settings):
-    settings.STEMWORKS_DEMUCS_REPO = "/models/demucs"
+def test_htdemucs_loads_from_the_configured_local_repo(counting, settings, tmp_path):
+    (tmp_path / "htdemucs-955717e8.th").write_bytes(b"weights")
+    settings.STEMWORKS_DEMUCS_REPO = str(tmp_path)
     settings.STEMWORKS_MODEL_DIR = "/models"
 
     separator = engine.get_separator("htdemucs")
 
-    assert separator.kwargs["model_dir"] == "/models/demucs"
+    assert separator.kwargs["model_dir"] == str(tmp_path)
 
 
 @pytest.mark.parametrize(
@@ -171,3 +172,20 @@ def test_a_knob_setting_that_is_not_a_flag_stops_the_process_with_its_name(tmp_p
 
     assert result.returncode != 0
     assert "STEMWORKS_HALF must be a boolean" in result.stderr
+
+
+def test_a_model_without_weights_is_refused_without_a_download(settings, monkeypatch):
+    settings.STEMWORKS_ALLOW_MODEL_DOWNLOAD = False
+    settings.STEMWORKS_DEMUCS_REPO = ""
+    settings.STEMWORKS_MODEL_DIR = None
+
+    def no_network(*args, **kwargs):
+        raise AssertionError("the worker tried to download weights")
+
+    monkeypatch.setattr("urllib.request.urlopen", no_network)
+    monkeypatch.setattr("separation.api.Separator", no_network)
+    engine.get_separator.cache_clear()
+
+    with pytest.raises(ModelLoadingError, match="no weights for htdemucs"):
+        engine.get_separator("htdemucs")
+    engine.get_separator.cache_clear()
