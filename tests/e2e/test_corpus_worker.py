@@ -14,7 +14,9 @@ import numpy as np
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from separation import refusals
 from tests.corpus import LIMIT_S, Case, unusual
+from tests.e2e.crashing_decoder import CRASH_CHANNELS, CRASHING_DECODER_WORKER
 from tests.e2e.helpers import wait_until
 from tests.factories import paying_user
 from tests.separation.audio_factories import encode, tone
@@ -85,3 +87,32 @@ def test_every_unusual_upload_is_separated_or_failed_plainly_and_refunded(
     assert "Traceback" not in log, log[-5000:]
     # Every valid file is separated; only the one with NaN past the first block fails.
     assert outcomes["succeeded"] == len(unusual.cases()), outcomes
+
+
+def test_a_decoder_crash_fails_the_job_plainly_and_the_worker_takes_the_next(
+    start_worker, owner, owner_api
+):
+    paying_user(owner, credits=100)
+    process, log_path = start_worker(launcher=CRASHING_DECODER_WORKER)
+    crashing = encode(tone(seconds=1.0, channels=CRASH_CHANNELS), 44100, "WAV", "PCM_16")
+    ids = []
+    for name, data in (("crash.wav", crashing), ("fine.wav", encode(tone(), 44100, "WAV"))):
+        upload = SimpleUploadedFile(name, data)
+        response = owner_api.post(
+            "/api/v1/jobs", {"file": upload, "model": "unet-2stems"}, format="multipart"
+        )
+        assert response.status_code == 201, response.content
+        ids.append(response.json()["id"])
+
+    def both_finished() -> bool:
+        return not Job.objects.filter(id__in=ids, status__in=["queued", "running"]).exists()
+
+    wait_until(both_finished, process, log_path, timeout=300, what="both jobs finishing")
+
+    crashed, fine = (Job.objects.get(id=job_id) for job_id in ids)
+    assert crashed.status == "failed"
+    assert crashed.error == refusals.DECODER_FAILED
+    assert CreditTransaction.objects.filter(job=crashed, kind="refund").count() == 1
+    assert fine.status == "succeeded", fine.error
+    assert process.poll() is None
+    assert "Traceback" not in log_path.read_text()
