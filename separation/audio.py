@@ -44,6 +44,10 @@ OUTPUT_FORMATS = ("wav", "flac", "mp3")
 CONTENT_TYPES = {"wav": "audio/wav", "flac": "audio/flac", "mp3": "audio/mpeg"}
 WAV_DEPTHS = {"16": "PCM_16", "24": "PCM_24", "float": "FLOAT"}
 MP3_RATES = {8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000}
+# LAME's algorithm quality (0 best and slowest .. 9): 3 is LAME's own default, about 40 %
+# faster than 2 (`-h`) with no audible difference at the 160 and 320 kb/s we store, and
+# MP3 encoding is most of a job's time after the model.
+MP3_QUALITY = 3
 
 AudioSource = str | Path | BinaryIO
 
@@ -462,7 +466,7 @@ class AudioWriter:
         self._mp3.set_bit_rate(bitrate)
         self._mp3.set_in_sample_rate(self.sample_rate)
         self._mp3.set_channels(self.channels)
-        self._mp3.set_quality(2)
+        self._mp3.set_quality(MP3_QUALITY)
 
     def write(self, samples: np.ndarray) -> None:
         """Encode (channels, n) float32 samples, a block at a time."""

@@ -272,3 +272,30 @@ def test_resample_keeps_the_channel_count():
 
     assert resample(mono, RATE, 22050).shape == (1, 11025)
     assert resample(five, RATE, 22050).shape == (5, 11025)
+
+
+def test_mp3s_are_encoded_at_lames_default_quality_not_the_slower_high_setting(monkeypatch):
+    import lameenc
+
+    qualities = []
+    real = lameenc.Encoder
+
+    class Spy:
+        """The real encoder, noting the quality it is asked for."""
+
+        def __init__(self) -> None:
+            self.encoder = real()
+
+        def set_quality(self, quality: int) -> None:
+            qualities.append(quality)
+            self.encoder.set_quality(quality)
+
+        def __getattr__(self, name: str):
+            return getattr(self.encoder, name)
+
+    monkeypatch.setattr(lameenc, "Encoder", Spy)
+
+    data = encode_audio(stem(0.2), RATE, "mp3", mp3_bitrate=160)
+
+    assert qualities == [3]
+    assert decode(data)[0].shape[1] >= int(0.2 * RATE)
