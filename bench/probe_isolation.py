@@ -8,6 +8,7 @@ For a 3-minute song as WAV, FLAC and MP3 (in memory, as Django hands a small upl
 the view; and from a temporary file, as it hands a large one), it prints the median and
 p90 time of `audio.probe` in the process and of `isolated.probe` (a forked child with
 memory and time limits), and their difference: the latency isolation adds to an upload.
+Then the same for the worker's decode of a 3-minute FLAC (torch loaded, as in a worker).
 Django and the web app are imported first so the forked process is as large as a web
 process; the figure is the fork plus the pipe, the probe itself is the same.
 """
@@ -83,6 +84,25 @@ def main() -> None:
                     f"{row:<22}{_fig(direct):>16}{_fig(child):>18}"
                     f"{statistics.median(child) - statistics.median(direct):>16.1f}"
                 )
+    decode_figures(max(repeat // 3, 3))
+
+
+def decode_figures(repeat: int) -> None:
+    """The same for the worker's decode of a 3-minute FLAC, with torch loaded as in a worker."""
+    import torch  # noqa: F401 - a worker's address space, which the fork copies
+
+    data = _song("FLAC", "PCM_16")
+    with tempfile.NamedTemporaryFile(suffix=".flac") as f:
+        f.write(data)
+        f.flush()
+        direct = _times(lambda s: audio.read_audio(s, max_duration=1200), lambda: f.name, repeat)
+        child = _times(lambda s: isolated.read_audio(s, max_duration=1200), lambda: f.name, repeat)
+    print(f"worker decode, {SECONDS} s FLAC at 44.1 kHz, torch loaded: milliseconds")
+    print(f"{'in process':>16}{'child process':>18}{'added (median)':>16}")
+    print(
+        f"{_fig(direct):>16}{_fig(child):>18}"
+        f"{statistics.median(child) - statistics.median(direct):>16.1f}"
+    )
 
 
 def _fig(values: list[float]) -> str:

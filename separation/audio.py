@@ -120,15 +120,20 @@ def read_audio(
     *,
     max_duration: float | None = None,
     sample_rate: int = SAMPLE_RATE,
+    out: np.ndarray | None = None,
 ) -> Audio:
-    """Decode `source` to float32 stereo at `sample_rate`; raise InvalidAudio if unusable."""
+    """Decode `source` to float32 stereo at `sample_rate`; raise InvalidAudio if unusable.
+
+    With `out`, a (2, capacity_frames(max_duration)) float32 array (shared memory, say),
+    the samples are decoded into it and the result is a view of it.
+    """
     declared = _declared_frames(source)
     estimated = _length_estimated(source)
     try:
         with _open(source) as f:
             info = AudioInfo(f.format, f.subtype, f.samplerate, f.channels, f.frames)
             _check_header(info, max_duration)
-            samples, frames_read = _decode(f, info, sample_rate, max_duration)
+            samples, frames_read = _decode(f, info, sample_rate, max_duration, out)
     finally:
         _rewind(source)
     if estimated or not info.length_known:
@@ -251,8 +256,20 @@ def _slack(frames: int) -> int:
     return max(frames // 50, 4096)
 
 
+def capacity_frames(max_duration: float, rate: int = SAMPLE_RATE) -> int:
+    """Frames an `out` buffer of `read_audio` needs: the most audio allowed, plus one
+    decode block resampled from the lowest rate and the resampler's tail, which may
+    arrive before the limit is noticed."""
+    block = math.ceil(BLOCK_FRAMES * rate / MIN_SAMPLE_RATE)
+    return int(max_duration * rate) + rate + block + 4096
+
+
 def _decode(
-    f: sf.SoundFile, info: AudioInfo, rate: int, max_duration: float | None
+    f: sf.SoundFile,
+    info: AudioInfo,
+    rate: int,
+    max_duration: float | None,
+    storage: np.ndarray | None = None,
 ) -> tuple[np.ndarray, int]:
     """Stream `f` through fold-down and resampling into one (2, n) float32 array."""
     resampler = (
@@ -261,7 +278,7 @@ def _decode(
         else soxr.ResampleStream(info.sample_rate, rate, 2, dtype="float32", quality="HQ")
     )
     limit = None if max_duration is None else int(max_duration * rate) + rate
-    out = _Buffer(_estimate_frames(info, rate, limit))
+    out = _Buffer(_estimate_frames(info, rate, limit), storage)
     frames_read = 0
     while True:
         block = _read_block(f)
@@ -327,15 +344,23 @@ def _estimate_frames(info: AudioInfo, rate: int, limit: int | None) -> int:
 
 
 class _Buffer:
-    """A (2, n) float32 array filled block by block; grows if the header undercounted."""
+    """A (2, n) float32 array filled block by block; grows if the header undercounted.
 
-    def __init__(self, capacity: int) -> None:
-        self._data = np.empty((2, max(capacity, 1)), dtype=np.float32)
+    Given `storage`, it fills that array instead, which cannot grow.
+    """
+
+    def __init__(self, capacity: int, storage: np.ndarray | None = None) -> None:
+        self._fixed = storage is not None
+        self._data = (
+            np.empty((2, max(capacity, 1)), dtype=np.float32) if storage is None else storage
+        )
         self.length = 0
 
     def append(self, block: np.ndarray) -> None:
         end = self.length + block.shape[0]
         if end > self._data.shape[1]:
+            if self._fixed:
+                raise ValueError("the decode buffer is smaller than capacity_frames()")
             grown = np.empty((2, max(end, 2 * self._data.shape[1])), dtype=np.float32)
             grown[:, : self.length] = self._data[:, : self.length]
             self._data = grown
@@ -344,7 +369,7 @@ class _Buffer:
 
     def result(self) -> np.ndarray:
         """Return the audio; a view when the spare capacity is small (no second copy)."""
-        if self._data.shape[1] - self.length <= BLOCK_FRAMES:
+        if self._fixed or self._data.shape[1] - self.length <= BLOCK_FRAMES:
             return self._data[:, : self.length]
         return self._data[:, : self.length].copy()
 

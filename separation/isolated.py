@@ -6,8 +6,8 @@ web or worker process that would take the process down with it. Here each probe 
 decode runs in a forked child whose address space is capped (RLIMIT_AS, a margin over
 what the process already maps) and which is killed past a time limit; a child that dies,
 runs out of memory or overstays becomes a plain refusal (InvalidAudio), and the parent
-goes on. Forking costs a few milliseconds; the decoded samples come back through a
-memfd the parent maps, not through a pipe, so a song is never copied twice.
+goes on. Forking costs a few milliseconds; the child decodes into a memfd the parent
+then maps, not through a pipe, so the samples are never copied.
 """
 
 from __future__ import annotations
@@ -71,21 +71,28 @@ def read_audio(
 ) -> Audio:
     """Return `audio.read_audio(source)` as decoded by a child process.
 
-    The child's memory cap grows with the longest audio allowed (the decoded samples and
-    a growing buffer's copy of them), so a legal song always fits and a bomb never does.
+    The child decodes straight into a memfd sized for the longest audio allowed (sparse:
+    only what is decoded takes memory), which the parent then maps copy-on-write. The
+    child's memory cap adds that size, so a legal song always fits and a bomb never does.
     """
-    budget = memory + 3 * int(max_duration * sample_rate * 2 * 4)
+    capacity = audio.capacity_frames(max_duration, sample_rate)
+    size = 2 * capacity * 4
+    budget = memory + size
     fd = os.memfd_create("stemworks-decoded")
     try:
+        os.ftruncate(fd, size)
 
         def decode() -> tuple[AudioInfo, int, int]:
-            decoded = audio.read_audio(source, max_duration=max_duration, sample_rate=sample_rate)
-            _write_all(fd, np.ascontiguousarray(decoded.samples, dtype=np.float32))
+            shared = mmap.mmap(fd, size, flags=mmap.MAP_SHARED)
+            out = np.frombuffer(shared, dtype=np.float32).reshape(2, capacity)
+            decoded = audio.read_audio(
+                source, max_duration=max_duration, sample_rate=sample_rate, out=out
+            )
             return decoded.source, decoded.sample_rate, decoded.samples.shape[1]
 
         limit = DECODE_SECONDS if seconds is None else seconds
         info, rate, frames = run(decode, limit, budget)
-        return Audio(_map_samples(fd, frames), rate, info)
+        return Audio(_map_samples(fd, capacity, frames), rate, info)
     finally:
         os.close(fd)
         if hasattr(source, "seek"):
@@ -181,16 +188,14 @@ def _reap(pid: int, *, kill: bool) -> int:
     return status
 
 
-def _write_all(fd: int, data: bytes | np.ndarray) -> None:
-    view = memoryview(data.data if isinstance(data, np.ndarray) else data).cast("B")
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
     while view:
         view = view[os.write(fd, view) :]
 
 
-def _map_samples(fd: int, frames: int) -> np.ndarray:
-    """Map the child's (2, frames) float32 samples from the memfd, copy-on-write."""
-    if frames == 0:
-        return np.zeros((2, 0), dtype=np.float32)
-    size = 2 * frames * 4
+def _map_samples(fd: int, capacity: int, frames: int) -> np.ndarray:
+    """Map the child's decoded samples, (2, frames) of a (2, capacity) memfd, copy-on-write."""
+    size = 2 * capacity * 4
     mapped = mmap.mmap(fd, size, flags=mmap.MAP_PRIVATE, prot=mmap.PROT_READ | mmap.PROT_WRITE)
-    return np.frombuffer(mapped, dtype=np.float32).reshape(2, frames)
+    return np.frombuffer(mapped, dtype=np.float32).reshape(2, capacity)[:, :frames]
