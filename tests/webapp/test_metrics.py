@@ -66,6 +66,7 @@ def test_staff_read_every_figure_as_the_rows_and_the_broker_tell(client, staff):
     PaymentFactory(credits=10)
     PaymentFactory(credits=60)
     PaymentFactory(credits=300, status="open", paid_at=None)
+    PaymentFactory(credits=5, status="refunded")  # a counter: a refund must not lower it
     client.force_login(staff)
 
     response = client.get("/metrics")
@@ -99,7 +100,7 @@ def test_staff_read_every_figure_as_the_rows_and_the_broker_tell(client, staff):
     failures = "stemworks_job_failures_total"
     assert got[(failures, (("reason_class", "time_limit"),))] == 2
     assert got[(failures, (("reason_class", "unclassified"),))] == 1
-    assert got[("stemworks_credits_sold_total", ())] == 70
+    assert got[("stemworks_credits_sold_total", ())] == 75
 
 
 def test_a_stopped_broker_reads_as_down_with_no_queue_depth(client, staff, broker_answers):

@@ -213,6 +213,10 @@ def test_money_is_counted_per_day_across_midnight(owner):
     PaymentFactory(user=owner, credits=10, amount=500, currency="eur", paid_at=late)
     PaymentFactory(user=owner, credits=25, amount=1000, currency="eur", paid_at=early)
     PaymentFactory(user=owner, credits=10, amount=600, currency="usd", paid_at=NOW)
+    # Refunded in part later: still sold that day, its revenue net of the refund.
+    PaymentFactory(
+        user=owner, credits=20, amount=900, amount_refunded=400, status="refunded", paid_at=NOW
+    )
     PaymentFactory(user=owner, status="open", paid_at=None)
     PaymentFactory(user=owner, credits=99, paid_at=late - DAY)  # before the two days
     PaymentFactory(user=owner, credits=99, paid_at=NOW + HOUR)  # after now
@@ -230,10 +234,10 @@ def test_money_is_counted_per_day_across_midnight(owner):
     yesterday, today = money.days
     assert (yesterday.day, today.day) == (date(2024, 3, 9), date(2024, 3, 10))
     assert (yesterday.credits_sold, yesterday.revenue) == (10, {"eur": 500})
-    assert (today.credits_sold, today.revenue) == (35, {"eur": 1000, "usd": 600})
+    assert (today.credits_sold, today.revenue) == (55, {"eur": 1500, "usd": 600})
     assert (yesterday.charged, yesterday.refunded, yesterday.previews) == (2, 0, 1)
     assert (today.charged, today.refunded, today.previews) == (7, 3, 2)
-    assert (money.credits_sold, money.revenue) == (45, {"eur": 1500, "usd": 600})
+    assert (money.credits_sold, money.revenue) == (65, {"eur": 2000, "usd": 600})
     assert (money.charged, money.refunded, money.previews) == (9, 3, 3)
 
 

@@ -53,7 +53,7 @@ class StemworksCollector(Collector):
         yield failures
         yield CounterMetricFamily(
             "stemworks_credits_sold",
-            "Credits of every paid payment.",
+            "Credits of every payment ever paid (refunded or disputed later too).",
             value=selectors.now_credits_sold(),
         )
 

@@ -29,7 +29,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, RowNumber, TruncDate, TruncHour
 from django.utils import timezone
 
-from webapp.billing.models import CreditTransaction, Payment, PaymentStatus, TransactionKind
+from webapp.billing.models import SETTLED, CreditTransaction, Payment, TransactionKind
 from webapp.feedback.models import JobFeedback, StemFeedback
 from webapp.jobs.housekeeping import purge_due
 from webapp.jobs.models import FINISHED, Job, Kind, PreviewUse, Status, StemFile
@@ -329,10 +329,12 @@ def money(now: datetime, days: int = 14) -> Money:
     today = timezone.localdate(now)
     first = today - timedelta(days=days - 1)
     start = timezone.make_aware(datetime.combine(first, time.min))
+    # A sale refunded or disputed later still happened the day it was paid; revenue is net
+    # of what was refunded (clawbacks show in the ledger).
     sold = (
-        Payment.objects.filter(status=PaymentStatus.PAID, paid_at__gte=start, paid_at__lte=now)
+        Payment.objects.filter(status__in=SETTLED, paid_at__gte=start, paid_at__lte=now)
         .values_list(TruncDate("paid_at"), "currency")
-        .annotate(credits=Sum("credits"), amount=Sum("amount"))
+        .annotate(credits=Sum("credits"), amount=Sum(F("amount") - F("amount_refunded")))
         .order_by()
     )
     ledger = (
@@ -691,6 +693,9 @@ def now_failures_by_class() -> dict[str, int]:
 
 
 def now_credits_sold() -> int:
-    """Return the credits of every paid payment."""
-    paid = Payment.objects.filter(status=PaymentStatus.PAID).aggregate(n=Sum("credits"))
+    """Return the credits of every payment ever paid (refunded or disputed later too).
+
+    It is a Prometheus counter: a refund must not make it go down.
+    """
+    paid = Payment.objects.filter(status__in=SETTLED).aggregate(n=Sum("credits"))
     return paid["n"] or 0
