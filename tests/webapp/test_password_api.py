@@ -29,6 +29,16 @@ def test_a_wrong_current_password_returns_400(owner_api, owner):
     assert authenticate(username="owner", password=OLD) is not None
 
 
+def test_guessing_the_current_password_is_throttled_per_user(owner_api, owner, settings):
+    settings.STEMWORKS_AUTH_THROTTLE_RATE = "2/minute"
+    guess = {"old_password": "guess", "new_password": NEW}
+
+    answers = [owner_api.post("/api/v1/auth/password/change", guess) for _ in range(3)]
+
+    assert [a.status_code for a in answers] == [400, 400, 429]
+    assert int(answers[-1].headers["Retry-After"]) > 0
+
+
 def test_a_weak_new_password_returns_400(owner_api, owner):
     response = owner_api.post(
         "/api/v1/auth/password/change", {"old_password": OLD, "new_password": "password"}

@@ -28,7 +28,7 @@ from webapp.accounts.serializers import (
     TokenLoginInputSerializer,
     UserOutputSerializer,
 )
-from webapp.accounts.throttles import AccountDeleteThrottle, AuthThrottle
+from webapp.accounts.throttles import AuthThrottle, PasswordCheckThrottle
 
 
 def _valid(serializer_class, request: Request) -> dict:
@@ -109,6 +109,8 @@ class MeApi(APIView):
 
 
 class PasswordChangeApi(APIView):
+    throttle_classes = [PasswordCheckThrottle]
+
     @extend_schema(
         request=PasswordChangeInputSerializer,
         responses={204: None},
@@ -214,7 +216,7 @@ class ApiTokenRevokeApi(APIView):
 
 
 class AccountApi(APIView):
-    throttle_classes = [AccountDeleteThrottle]
+    throttle_classes = [PasswordCheckThrottle]
 
     @extend_schema(
         request=AccountDeleteInputSerializer,

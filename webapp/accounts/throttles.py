@@ -30,10 +30,11 @@ class UploadThrottle(UserRateThrottle):
         return super().allow_request(request, view)
 
 
-class AccountDeleteThrottle(UserRateThrottle):
-    """Attempts to delete an account (each needs the password) per user, at the auth rate."""
+class PasswordCheckThrottle(UserRateThrottle):
+    """Requests that check a signed-in user's password (change it, delete the account) per
+    user, at the auth rate: a stolen session cannot guess the password at leisure."""
 
-    scope = "account-delete"
+    scope = "password-check"
 
     def get_rate(self) -> str:
         return settings.STEMWORKS_AUTH_THROTTLE_RATE
