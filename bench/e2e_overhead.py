@@ -10,8 +10,9 @@ fill (it migrates the database, adds a customer, deletes them and their jobs at 
 The song is the example song that ships with the weights, looped to `--seconds` and
 stored as a 16-bit WAV. Measured, taking turns `--repeats` times (medians printed):
 
-(a) the engine alone: `Separator("unet-2stems").separate(samples)` on the decoded song,
-    in this process, after a warm-up (the model's own time, no file work);
+(a) the engine alone: `separate(samples)` on the decoded song with the worker's own
+    `Separator("unet-2stems")` (`workers.engine.get_separator`, the same settings), in
+    this process, after a warm-up (the model's own time, no file work);
 (b) the platform: gunicorn (2 workers) and one warm Celery worker (concurrency 1, warmed up
     by a short job first) on PostgreSQL and Redis; wall time from the start of
     `POST /api/v1/jobs` until a client polling `GET /api/v1/jobs/<id>` every 50 ms sees
@@ -123,14 +124,10 @@ def seed():
 
 
 def warm_engine(samples):
-    """Load the engine in this process, as the worker does, and run it once on 10 s."""
-    from django.conf import settings
+    """Load the engine in this process as the worker does (same settings), run it on 10 s."""
+    from workers.engine import get_separator
 
-    from separation.api import Separator
-
-    separator = Separator(
-        MODEL, device=settings.STEMWORKS_DEVICE, threads=settings.STEMWORKS_THREADS
-    )
+    separator = get_separator(MODEL)
     separator.separate(samples[:, : 10 * 44100].copy())
     return separator
 
