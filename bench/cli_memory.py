@@ -33,7 +33,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "separation")]
@@ -68,7 +70,7 @@ class HalfEach:
     stems = ("vocals", "accompaniment")
     sums_to_mix = False
 
-    def separate_blocks(self, mix, progress=None):  # type: ignore[no-untyped-def]
+    def separate_blocks(self, mix: Any, progress: Any = None) -> Iterator[tuple[int, dict]]:
         import torch
 
         from separation.chunking import chunked_blocks
