@@ -49,12 +49,20 @@ def in_process_app(db, settings):
 
 
 @pytest.fixture
-def customer(owner):
-    """The owner's token key, a finished job of theirs (stems, peaks) and its share token."""
+def customer(owner, staff):
+    """The owner's token key, a finished job of theirs (stems, peaks) and its share token;
+    a staff member's key for the staff-only routes."""
     _, key = api_token_create(user=owner, name=TEST_CLIENT_TOKEN)
+    _, staff_key = api_token_create(user=staff, name=TEST_CLIENT_TOKEN)
     job = succeeded_job(owner, formats=("wav", "mp3"), with_peaks=True)
     link, _ = share_link_create(job=job)
-    return {"key": key, "job_id": str(job.id), "name": "vocals", "token": link.token}
+    return {
+        "key": key,
+        "staff_key": staff_key,
+        "job_id": str(job.id),
+        "name": "vocals",
+        "token": link.token,
+    }
 
 
 @schema.parametrize()
@@ -68,6 +76,7 @@ def test_no_request_gets_a_server_error(case, customer):
     for name in ("job_id", "name", "token"):
         if name in (case.path_parameters or {}):
             case.path_parameters[name] = customer[name]
+    key = customer["staff_key" if case.path.startswith("/api/v1/staff/") else "key"]
     case.call_and_validate(
-        headers={"Authorization": f"Token {customer['key']}"}, excluded_checks=EXCLUDED_CHECKS
+        headers={"Authorization": f"Token {key}"}, excluded_checks=EXCLUDED_CHECKS
     )
