@@ -4,6 +4,7 @@ Embedded defaults need nothing but Python (SQLite, local files, a filesystem bro
 DATABASE_URL, REDIS_URL and STEMWORKS_S3_BUCKET switch to PostgreSQL, Redis and S3/MinIO.
 """
 
+import os
 import re
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -263,6 +264,10 @@ STEMWORKS_PREVIEW_SECONDS = envfloat("STEMWORKS_PREVIEW_SECONDS", 30, minimum=1)
 STEMWORKS_PREVIEWS_PER_DAY = envint("STEMWORKS_PREVIEWS_PER_DAY", 10, minimum=0)
 # Stems are stored as WAV; float (the default) keeps peaks above full scale, so the stems
 # add up to the mix exactly; "16" or "24" store smaller files that clip such peaks.
+# Threads that encode a job's stored copies side by side (0: one per core, at most 8).
+STEMWORKS_ENCODE_THREADS = envint("STEMWORKS_ENCODE_THREADS", 0, minimum=0) or min(
+    8, os.cpu_count() or 1
+)
 STEMWORKS_STEM_WAV_DEPTH = envstr("STEMWORKS_STEM_WAV_DEPTH", "float")
 if STEMWORKS_STEM_WAV_DEPTH not in ("16", "24", "float"):
     raise ImproperlyConfigured("STEMWORKS_STEM_WAV_DEPTH must be 16, 24 or float.")

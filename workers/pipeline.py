@@ -49,6 +49,7 @@ def run_job(job: Job, watch: Stopwatch | None = None) -> bool:
             in_rate=audio.SAMPLE_RATE,
             out_rate=out_rate,
             wav_depth=settings.STEMWORKS_STEM_WAV_DEPTH,
+            threads=settings.STEMWORKS_ENCODE_THREADS,
         )
         _separate(claim, job, separator, samples, encoder, watch)
         del samples, decoded

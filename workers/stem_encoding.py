@@ -4,14 +4,17 @@ Two passes, both streamed through local files:
 1. each stem, block by block as the engine produces it (every stem's master open at
    once), goes to a float WAV "master" at the output rate, which keeps peaks above full
    scale; the job's peak is tracked on the way;
-2. each master is read back in blocks and encoded into the other formats at once, and its
-   waveform peaks are gathered on the way. Integer and lossy copies (and the peaks) take
-   one common gain when the job's peak exceeds full scale, so none clips and the stems
-   keep their balance (the float WAV stays exact).
+2. each master is read back in blocks for each other format, and once for its waveform
+   peaks; these copies are made side by side on `threads` threads (LAME, libsndfile and
+   soxr let go of the GIL while they work), every stem's at once, so the stage lasts
+   about as long as its slowest copy when there are cores enough. Integer and lossy
+   copies (and the peaks) take one common gain when the job's peak exceeds full scale,
+   so none clips and the stems keep their balance (the float WAV stays exact).
 """
 
 import contextlib
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,12 +38,19 @@ class StemEncoder:
     """Write stems to masters as they come, then yield each one encoded in every format."""
 
     def __init__(
-        self, folder: Path, *, in_rate: int, out_rate: int, wav_depth: str = "float"
+        self,
+        folder: Path,
+        *,
+        in_rate: int,
+        out_rate: int,
+        wav_depth: str = "float",
+        threads: int = 1,
     ) -> None:
         self.folder = folder
         self.in_rate = in_rate
         self.out_rate = out_rate
         self.wav_depth = wav_depth
+        self.threads = max(1, threads)
         self.peak = 0.0
         self._masters: list[_Master] = []
 
@@ -89,46 +99,70 @@ class StemEncoder:
     ) -> Iterator[StemData]:
         """Yield each stem encoded in every format; its files go once the caller has them.
 
-        `before_each(index, count)` runs before a stem is encoded (to report progress, and
-        to stop by raising when the job was cancelled).
+        Every stem's copies start at once on the encoder's threads; stems are yielded in
+        order as each is complete. `before_each(index, count)` runs before waiting for a
+        stem (to report progress, and to stop by raising when the job was cancelled).
         """
-        for index, master in enumerate(self._masters):
-            if before_each is not None:
-                before_each(index, len(self._masters))
-            files, peaks = self._encode(master)
-            yield StemData(
-                name=master.name,
-                duration=master.frames / self.out_rate,
-                sample_rate=self.out_rate,
-                files=tuple(files),
-                peaks=peaks,
-            )
-            for encoded in files:
-                encoded.path.unlink(missing_ok=True)
-            peaks.unlink(missing_ok=True)
+        count = len(self._masters)
+        with ThreadPoolExecutor(self.threads, thread_name_prefix="encode") as pool:
+            try:
+                pending = [self._start(pool, master) for master in self._masters]
+                for index, (master, copies, peaks) in enumerate(pending):
+                    if before_each is not None:
+                        before_each(index, count)
+                    files, peaks_path = self._finish(master, copies, peaks)
+                    yield StemData(
+                        name=master.name,
+                        duration=master.frames / self.out_rate,
+                        sample_rate=self.out_rate,
+                        files=tuple(files),
+                        peaks=peaks_path,
+                    )
+                    for encoded in files:
+                        encoded.path.unlink(missing_ok=True)
+                    peaks_path.unlink(missing_ok=True)
+            finally:
+                pool.shutdown(cancel_futures=True)
 
-    def _encode(self, master: _Master) -> tuple[list[EncodedFile], Path]:
-        """Read a master once, in blocks, feeding every format's writer and the peaks from it."""
-        keep_master = self.wav_depth == "float"
-        formats = [f for f in STEM_FORMATS.values() if not (keep_master and f is WAV)]
-        # The peaks take the lossy copies' gain: the waveform shows what a player plays.
-        peaks = PeaksAccumulator(self.out_rate, gain=self.gain)
-        with contextlib.ExitStack() as stack:
-            writers = [stack.enter_context(self._writer(master, f)) for f in formats]
-            for block in audio.read_blocks(master.path):
-                peaks.add(block)
-                for writer in writers:
-                    writer.write(block)
-        peaks_path = master.path.with_name(f"{self._stem_number(master)}.peaks.json")
-        peaks.write(peaks_path)
-        files = [
-            EncodedFile(fmt.key, self._path(master, fmt), writer.sample_rate)
-            for fmt, writer in zip(formats, writers, strict=True)
-        ]
-        if keep_master:
+    def _start(
+        self, pool: ThreadPoolExecutor, master: _Master
+    ) -> tuple[_Master, list[Future[EncodedFile]], Future[Path]]:
+        """Start every copy of a master but the float master itself, and its peaks."""
+        formats = [f for f in STEM_FORMATS.values() if not (self._keep_master and f is WAV)]
+        copies = [pool.submit(self._copy, master, fmt) for fmt in formats]
+        return master, copies, pool.submit(self._peaks, master)
+
+    def _finish(
+        self, master: _Master, copies: list[Future[EncodedFile]], peaks: Future[Path]
+    ) -> tuple[list[EncodedFile], Path]:
+        """Wait for a master's copies; the master is a copy itself or is deleted."""
+        files = [copy.result() for copy in copies]
+        peaks_path = peaks.result()
+        if self._keep_master:
             return [EncodedFile(WAV.key, master.path, self.out_rate), *files], peaks_path
         master.path.unlink()
         return files, peaks_path
+
+    @property
+    def _keep_master(self) -> bool:
+        return self.wav_depth == "float"
+
+    def _copy(self, master: _Master, fmt: StemFormat) -> EncodedFile:
+        """Read a master in blocks and encode it in one format."""
+        with self._writer(master, fmt) as writer:
+            for block in audio.read_blocks(master.path):
+                writer.write(block)
+        return EncodedFile(fmt.key, self._path(master, fmt), writer.sample_rate)
+
+    def _peaks(self, master: _Master) -> Path:
+        """Read a master in blocks and write its waveform peaks."""
+        # The peaks take the lossy copies' gain: the waveform shows what a player plays.
+        peaks = PeaksAccumulator(self.out_rate, gain=self.gain)
+        for block in audio.read_blocks(master.path):
+            peaks.add(block)
+        path = master.path.with_name(f"{self._stem_number(master)}.peaks.json")
+        peaks.write(path)
+        return path
 
     def _writer(self, master: _Master, fmt: StemFormat) -> audio.AudioWriter:
         return audio.AudioWriter(

@@ -143,10 +143,10 @@ def test_a_storage_outage_after_the_retries_is_storage(owner, fake_separator, mo
 
 
 def test_an_error_while_encoding_is_internal(owner, fake_separator, monkeypatch):
-    def broken(self, master):
+    def broken(self, master, fmt):
         raise ValueError("encoder bug")
 
-    monkeypatch.setattr("workers.stem_encoding.StemEncoder._encode", broken)
+    monkeypatch.setattr("workers.stem_encoding.StemEncoder._copy", broken)
     job = JobFactory(owner=owner)
 
     assert run(job) == "failed"

@@ -71,9 +71,10 @@ def test_no_whole_stem_is_written_at_once(owner, monkeypatch):
         np.testing.assert_array_equal(stored(job, name), song / 2)
 
 
-def test_separating_and_storing_stays_far_below_one_stem_of_memory(owner, monkeypatch):
-    song = noise(20.0)
-    stem_bytes = song.nbytes  # 7 MB: holding one stem whole would cost this much
+def separating_peak(owner, monkeypatch, seconds: float) -> tuple[int, int]:
+    """Separate and store a `seconds` noise; return (traced peak above the decoded song,
+    bytes of one stem)."""
+    song = noise(seconds)
     separator = MeasuringSeparator("unet-2stems")
     monkeypatch.setattr("workers.pipeline.get_separator", lambda model: separator)
     job = song_job(owner, song)
@@ -84,10 +85,27 @@ def test_separating_and_storing_stays_far_below_one_stem_of_memory(owner, monkey
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
+    assert stored(job, "vocals").shape == song.shape
+    return peak - separator.before, song.nbytes
+
+
+def test_separating_and_storing_stays_far_below_one_stem_of_memory(owner, monkeypatch, settings):
+    settings.STEMWORKS_ENCODE_THREADS = 1  # one copy at a time: one block's worth at most
 
     # From the start of separation to the stored rows, on top of the decoded song.
-    assert peak - separator.before < stem_bytes / 4
-    assert stored(job, "vocals").shape == song.shape
+    peak, stem_bytes = separating_peak(owner, monkeypatch, 20.0)  # a stem is 7 MB
+
+    assert peak < stem_bytes / 4
+
+
+def test_encoding_on_threads_takes_a_few_blocks_whatever_the_length(owner, monkeypatch, settings):
+    settings.STEMWORKS_ENCODE_THREADS = 8  # every copy of every stem at once
+
+    short, _ = separating_peak(owner, monkeypatch, 10.0)
+    long, _ = separating_peak(owner, monkeypatch, 40.0)
+
+    # A few blocks per copy at once (about 10 MB here): four times the song, the same peak.
+    assert long < short * 1.3
 
 
 @pytest.fixture(scope="module")
