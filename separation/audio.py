@@ -426,7 +426,8 @@ def fit_gain(peak: float) -> float:
     """Return the gain that brings a signal peaking at `peak` just under full scale (or 1).
 
     Integer and lossy formats would clip a stem that peaks above 1.0; applying one common
-    gain to all stems of a song (as `rescale_to_fit` does) keeps their balance.
+    gain to all stems of a song (as the CLI's StemOutput and the worker's StemEncoder do)
+    keeps their balance.
     """
     return 0.999 / peak if peak > 1.0 else 1.0
 

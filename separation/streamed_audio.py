@@ -103,7 +103,8 @@ class StreamedAudio:
         for block in self._decode():
             length += block.shape[1]
             if limit is not None and length > limit:
-                raise InvalidAudio(_too_long(length / self.sample_rate, max_duration or 0.0))
+                seconds = length / self.sample_rate
+                raise InvalidAudio(refusals.too_long(seconds, max_duration or 0.0))
         return length
 
     def _decode(self) -> Iterator[np.ndarray]:
@@ -128,12 +129,3 @@ class StreamedAudio:
             tail = resampler.resample_chunk(empty, last=True)
             if tail.shape[0]:
                 yield np.ascontiguousarray(tail.T)
-
-
-def _too_long(seconds: float, max_duration: float) -> str:
-    return f"The audio lasts {_minutes(seconds)}; the maximum is {_minutes(max_duration)}."
-
-
-def _minutes(seconds: float) -> str:
-    whole = int(np.ceil(seconds))
-    return f"{whole // 60}:{whole % 60:02d} min"
