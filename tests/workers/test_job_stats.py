@@ -1,6 +1,8 @@
 """What the worker records of a job as it ends: host, process, device, stage times, failure."""
 
+import errno
 import os
+import threading
 from types import SimpleNamespace
 
 import pytest
@@ -8,13 +10,14 @@ import torch
 from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
 from celery.utils.nodenames import gethostname
 from django.core.files.base import ContentFile
-from django.core.files.storage import FileSystemStorage
+from django.core.files.storage import FileSystemStorage, default_storage
 
 from separation.api import Separator
 from separation.errors import ModelLoadingError
 from tests.factories import JobFactory, RunningJobFactory, wav_bytes
 from tests.workers.fakes import FakeSeparator
 from tests.workers.test_pipeline_streaming import read_song, song_job
+from webapp.jobs import layout
 from webapp.jobs.models import ErrorClass, Job, Status
 from workers import tasks
 from workers.engine import device_name
@@ -93,6 +96,29 @@ def test_the_hard_time_limit_seen_by_the_parent_is_a_time_limit(owner):
     tasks.SeparationTask().on_failure(TimeLimitExceeded(60), "t", [str(job.id)], {}, None)
 
     assert Job.objects.get(id=job.id).error_class == ErrorClass.TIME_LIMIT
+
+
+def test_the_hard_time_limit_deletes_what_the_killed_attempt_stored(owner):
+    job = RunningJobFactory(owner=owner, claimed_by="t", attempts=2)
+    half = default_storage.save(layout.stem_name(job.id, "vocals", "flac", 2), ContentFile(b"x"))
+
+    tasks.SeparationTask().on_failure(TimeLimitExceeded(60), "t", [str(job.id)], {}, None)
+
+    assert not default_storage.exists(half)
+
+
+def test_a_store_failure_leaves_no_encoder_thread_running(owner, fake_separator, monkeypatch):
+    def full_after_one(*, claim, stems, stats):
+        next(iter(stems))
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr("workers.pipeline.job_succeed", full_after_one)
+    job = JobFactory(owner=owner)
+
+    assert run(job) == "failed"
+
+    assert not [t for t in threading.enumerate() if t.name.startswith("encode")]
+    assert Job.objects.get(id=job.id).error_class == ErrorClass.STORAGE
 
 
 def test_the_hard_time_limit_of_a_lost_attempt_leaves_the_new_one_alone(owner):

@@ -85,6 +85,7 @@ def jobs_reconcile(*, now: datetime | None = None) -> ReconcileReport:
         was = Q(status=job.status, heartbeat_at=job.heartbeat_at, queued_at=job.queued_at)
         if job.attempts >= settings.STEMWORKS_MAX_ATTEMPTS:
             reason = _gave_up_reason(job)
+            gave_up = False
             with transaction.atomic():
                 # A queued job that no worker took is classed with lost workers too:
                 # either way no worker finished it.
@@ -97,9 +98,10 @@ def jobs_reconcile(*, now: datetime | None = None) -> ReconcileReport:
                 ):
                     credits_refund(job_id=job.id, reason=f"Refund: the job failed. {reason}")
                     failed.append(job.id)
-            if failed and failed[-1] == job.id:
+                    gave_up = True
+            if gave_up:
                 # Whatever its lost attempts stored before they died goes with it.
-                layout.delete_tree(layout.stems_folder(job.id))
+                _delete_leftovers(job.id)
             continue
         with transaction.atomic():
             # The conditions make sure a worker that revived in the meantime keeps its job.
@@ -115,6 +117,14 @@ def jobs_reconcile(*, now: datetime | None = None) -> ReconcileReport:
     if requeued or failed:
         log.warning("reconciler re-queued %s and failed %s", requeued, failed)
     return ReconcileReport(requeued=requeued, failed=failed, resent=resent)
+
+
+def _delete_leftovers(job_id: object) -> None:
+    """Delete a failed job's stems folder; a storage error is logged, the loop goes on."""
+    try:
+        layout.delete_tree(layout.stems_folder(job_id))
+    except Exception:
+        log.warning("could not delete the stems of failed job %s", job_id, exc_info=True)
 
 
 def purge_due(*, now: datetime) -> Q:

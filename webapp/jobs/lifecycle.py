@@ -7,6 +7,7 @@ heartbeat, success and failure match the attempt, so a worker that went silent, 
 job to a new attempt and came back can change nothing.
 """
 
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
@@ -22,6 +23,8 @@ from django.utils import timezone
 from webapp.billing.services import credits_refund
 from webapp.jobs import layout, stem_files
 from webapp.jobs.models import ErrorClass, Job, Status, Stem, StemFile
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -164,7 +167,8 @@ def _give_up(*, job_id: object, still: Q, now: datetime) -> None:
             finished_at=now,
         ):
             credits_refund(job_id=job_id, reason=f"Refund: the job failed. {reason}")
-            transaction.on_commit(lambda: layout.delete_tree(layout.stems_folder(job_id)))
+            folder = layout.stems_folder(job_id)
+            transaction.on_commit(lambda: _delete_quietly(layout.delete_tree, folder))
 
 
 def job_report_progress(*, claim: Claim, progress: int, stage: str) -> bool:
@@ -201,6 +205,7 @@ def job_succeed(
     figures are saved in the update that marks the job succeeded.
     """
     rows: list[_StoredStem] = []
+    updated = 0
     try:
         for stem in stems:
             files = []
@@ -220,15 +225,24 @@ def job_succeed(
             )
             if updated == 1:
                 _create_rows(claim.job_id, rows)
-        if updated == 1:
-            layout.delete_other_attempts(claim.job_id, claim.attempt)
-            return True
     except BaseException:
-        layout.delete_tree(layout.attempt_folder(claim.job_id, claim.attempt))
+        if updated != 1:  # a job that succeeded keeps its files, whatever came after
+            layout.delete_tree(layout.attempt_folder(claim.job_id, claim.attempt))
         raise
+    if updated == 1:
+        _delete_quietly(layout.delete_other_attempts, claim.job_id, claim.attempt)
+        return True
     # The job was cancelled, deleted or re-queued while this attempt ran: keep nothing.
     layout.delete_tree(layout.attempt_folder(claim.job_id, claim.attempt))
     return False
+
+
+def _delete_quietly(delete: Callable[..., object], *args: object) -> None:
+    """Tidy storage after the fact: a failure is logged, never undoes what was done."""
+    try:
+        delete(*args)
+    except Exception:
+        log.warning("could not delete leftover files of job %s", args[0], exc_info=True)
 
 
 @dataclass(frozen=True)
