@@ -31,23 +31,15 @@ def worker_env(transactional_db, redis_url, media_root, tmp_path) -> dict[str, s
 
 
 @pytest.fixture
-def start_worker(worker_env, tmp_path):
-    """Start real Celery worker processes: `start_worker(env=..., launcher=...)`.
-
-    `env` adds to the worker's environment; `launcher` replaces `python -m celery`
-    (helpers.HANGING_ENGINE_WORKER, for one). Returns (process, log path); all are stopped after.
-    """
-    base_env = worker_env
+def spawn(tmp_path):
+    """Start a process logging to tmp_path/<name>.log: `spawn(command, env, name)`; all are
+    stopped after the test. Returns (process, log path)."""
     started = []
 
-    def start(*, env: dict[str, str] | None = None, launcher: list[str] = CELERY):
-        log_path = tmp_path / f"worker-{len(started)}.log"
+    def start(command: list[str], env: dict[str, str], name: str):
+        log_path = tmp_path / f"{name}.log"
         log = open(log_path, "wb")  # noqa: SIM115 - closed below
-        hostname = f"e2e-{os.getpid()}-{len(started)}@%h"
-        process = subprocess.Popen(
-            [*launcher, *WORKER_ARGS, "--hostname", hostname],
-            cwd=ROOT, env={**base_env, **(env or {})}, stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         started.append((process, log))
         return process, log_path
 
@@ -55,6 +47,26 @@ def start_worker(worker_env, tmp_path):
     for process, log in started:
         _stop(process)
         log.close()
+
+
+@pytest.fixture
+def start_worker(worker_env, spawn):
+    """Start real Celery worker processes: `start_worker(env=..., launcher=...)`.
+
+    `env` adds to the worker's environment; `launcher` replaces `python -m celery`
+    (helpers.HANGING_ENGINE_WORKER, for one). Returns (process, log path); all are stopped after.
+    """
+    count = 0
+
+    def start(*, env: dict[str, str] | None = None, launcher: list[str] = CELERY):
+        nonlocal count
+        hostname = f"e2e-{os.getpid()}-{count}@%h"
+        command = [*launcher, *WORKER_ARGS, "--hostname", hostname]
+        started = spawn(command, {**worker_env, **(env or {})}, f"worker-{count}")
+        count += 1
+        return started
+
+    return start
 
 
 def _stop(process: subprocess.Popen) -> None:
@@ -73,22 +85,21 @@ def worker(start_worker):
 
 
 @pytest.fixture
-def start_beat(worker_env, tmp_path):
+def start_beat(worker_env, spawn, tmp_path):
     """Start a real Celery beat process (the reconciler's clock): `start_beat(env=...)`."""
-    started = []
 
     def start(*, env: dict[str, str] | None = None):
-        log_path = tmp_path / "beat.log"
-        log = open(log_path, "wb")  # noqa: SIM115 - closed below
         schedule = tmp_path / "celerybeat-schedule"
-        process = subprocess.Popen(
-            [*CELERY, "-A", "workers", "beat", "--schedule", str(schedule), "--loglevel", "INFO"],
-            cwd=ROOT, env={**worker_env, **(env or {})}, stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        started.append((process, log))
-        return process, log_path
+        command = [
+            *CELERY,
+            "-A",
+            "workers",
+            "beat",
+            "--schedule",
+            str(schedule),
+            "--loglevel",
+            "INFO",
+        ]
+        return spawn(command, {**worker_env, **(env or {})}, "beat")
 
-    yield start
-    for process, log in started:
-        _stop(process)
-        log.close()
+    return start

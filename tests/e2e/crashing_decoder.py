@@ -6,25 +6,15 @@ in every pool process. Kept free of Django imports so `python -c` can load it fi
 
 import os
 import signal
-import sys
+
+from tests.e2e.launcher import launcher
 
 # A launcher for the start_worker fixture.
-CRASHING_DECODER_WORKER = [
-    sys.executable, "-c", "from tests.e2e.crashing_decoder import main; main()"
-]  # fmt: skip
+CRASHING_DECODER_WORKER = launcher("tests.e2e.crashing_decoder", "install")
 CRASH_CHANNELS = 5
 
 
-def main() -> None:
-    """Run `celery` (arguments as usual) with the crashing decoder in every pool process."""
-    from celery.__main__ import main as celery_main
-    from celery.signals import worker_process_init
-
-    worker_process_init.connect(_install, weak=False)
-    celery_main()
-
-
-def _install(**kwargs) -> None:
+def install(**kwargs) -> None:
     from separation import audio
 
     real = audio._check_header

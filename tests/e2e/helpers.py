@@ -3,7 +3,6 @@
 import math
 import os
 import signal
-import sys
 import time
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from separation import audio
 from separation.pretrained import example_song
+from tests.e2e.launcher import launcher
 
 
 def wait_for(api, job_id: str, process, log_path: Path, until, timeout: float = 300) -> dict:
@@ -36,21 +36,10 @@ HANG_FROM_S = 20.0
 # Set in a worker's environment to make its hanging engine deaf to the soft time limit.
 DEAF_TO_SOFT_LIMIT = "E2E_ENGINE_DEAF_TO_SOFT_LIMIT"
 # A launcher for the start_worker fixture: `celery` with the hanging engine installed.
-HANGING_ENGINE_WORKER = [
-    sys.executable, "-c", "from tests.e2e.helpers import hanging_engine_main; hanging_engine_main()"
-]  # fmt: skip
+HANGING_ENGINE_WORKER = launcher("tests.e2e.helpers", "install_hanging_engine")
 
 
-def hanging_engine_main() -> None:
-    """Run `celery` (arguments as usual) with the hanging engine in every pool process."""
-    from celery.__main__ import main
-    from celery.signals import worker_process_init
-
-    worker_process_init.connect(_install_hanging_engine, weak=False)
-    main()
-
-
-def _install_hanging_engine(**kwargs) -> None:
+def install_hanging_engine(**kwargs) -> None:
     import workers.pipeline
 
     real = workers.pipeline.get_separator
@@ -120,22 +109,11 @@ def wait_until(check, process, log_path: Path, timeout: float = 60, what: str = 
 # --- a worker whose storage fills up, for the storage-failure test ---------------------
 
 # A launcher for the start_worker fixture: `celery` whose storage is full after two stem files.
-FULL_DISK_WORKER = [
-    sys.executable, "-c", "from tests.e2e.helpers import full_disk_main; full_disk_main()"
-]  # fmt: skip
+FULL_DISK_WORKER = launcher("tests.e2e.helpers", "fill_the_disk")
 FULL_AFTER_FILES = 2
 
 
-def full_disk_main() -> None:
-    """Run `celery` (arguments as usual) with a storage that fills up in every pool process."""
-    from celery.__main__ import main
-    from celery.signals import worker_process_init
-
-    worker_process_init.connect(_fill_the_disk, weak=False)
-    main()
-
-
-def _fill_the_disk(**kwargs) -> None:
+def fill_the_disk(**kwargs) -> None:
     """Stem files after the first FULL_AFTER_FILES get one block written, then ENOSPC."""
     import errno
 

@@ -77,6 +77,12 @@ def test_a_released_job_forgets_its_task(owner):
     assert Job.objects.get(id=job.id).claimed_by == ""
 
 
+def one_wav_stem(path) -> lifecycle.StemData:
+    """A vocals stem of one encoded WAV file at `path`, as a worker hands it over."""
+    wav = lifecycle.EncodedFile(format="wav", path=path, sample_rate=44100)
+    return lifecycle.StemData(name="vocals", duration=1.0, sample_rate=44100, files=(wav,))
+
+
 def lost_attempt(owner, settings) -> tuple[Claim, Claim]:
     """A job whose first attempt went silent and a second attempt took: (first, second)."""
     settings.STEMWORKS_HEARTBEAT_TIMEOUT_S = 60
@@ -99,14 +105,7 @@ def test_a_silent_attempt_that_comes_back_changes_nothing_of_the_new_one(owner, 
     lifecycle.job_report_progress(claim=second, progress=40, stage="separating")
     encoded = tmp_path / "vocals.wav"
     encoded.write_bytes(b"RIFF" * 10)
-    stems = [
-        lifecycle.StemData(
-            name="vocals",
-            duration=1.0,
-            sample_rate=44100,
-            files=(lifecycle.EncodedFile(format="wav", path=encoded, sample_rate=44100),),
-        )
-    ]
+    stems = [one_wav_stem(encoded)]
 
     assert not lifecycle.job_report_progress(claim=first, progress=90, stage="saving stems")
     assert not lifecycle.job_heartbeat(claim=first)
@@ -127,14 +126,7 @@ def test_success_deletes_what_a_lost_attempt_left_in_storage(owner, settings, tm
     default_storage.save(layout.stem_name(first.job_id, "vocals", "wav", 1), ContentFile(b"half"))
     encoded = tmp_path / "vocals.wav"
     encoded.write_bytes(b"whole")
-    stems = [
-        lifecycle.StemData(
-            name="vocals",
-            duration=1.0,
-            sample_rate=44100,
-            files=(lifecycle.EncodedFile(format="wav", path=encoded, sample_rate=44100),),
-        )
-    ]
+    stems = [one_wav_stem(encoded)]
 
     assert lifecycle.job_succeed(claim=second, stems=stems)
 
@@ -150,14 +142,7 @@ def test_a_job_that_succeeded_keeps_its_files_when_tidying_up_fails(
     _, second = lost_attempt(owner, settings)
     encoded = tmp_path / "vocals.wav"
     encoded.write_bytes(b"whole")
-    stems = [
-        lifecycle.StemData(
-            name="vocals",
-            duration=1.0,
-            sample_rate=44100,
-            files=(lifecycle.EncodedFile(format="wav", path=encoded, sample_rate=44100),),
-        )
-    ]
+    stems = [one_wav_stem(encoded)]
 
     def unreachable(*args):
         raise ConnectionError("storage unreachable")
