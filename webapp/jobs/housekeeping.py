@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from webapp.billing.services import credits_refund
 from webapp.jobs import layout
-from webapp.jobs.lifecycle import worker_lost_reason
+from webapp.jobs.lifecycle import delete_quietly, worker_lost_reason
 from webapp.jobs.models import FINISHED, ErrorClass, Job, Status, Stem
 from workers import queue
 
@@ -101,7 +101,7 @@ def jobs_reconcile(*, now: datetime | None = None) -> ReconcileReport:
                     gave_up = True
             if gave_up:
                 # Whatever its lost attempts stored before they died goes with it.
-                _delete_leftovers(job.id)
+                delete_quietly(layout.delete_tree, layout.stems_folder(job.id))
             continue
         with transaction.atomic():
             # The conditions make sure a worker that revived in the meantime keeps its job.
@@ -117,14 +117,6 @@ def jobs_reconcile(*, now: datetime | None = None) -> ReconcileReport:
     if requeued or failed:
         log.warning("reconciler re-queued %s and failed %s", requeued, failed)
     return ReconcileReport(requeued=requeued, failed=failed, resent=resent)
-
-
-def _delete_leftovers(job_id: object) -> None:
-    """Delete a failed job's stems folder; a storage error is logged, the loop goes on."""
-    try:
-        layout.delete_tree(layout.stems_folder(job_id))
-    except Exception:
-        log.warning("could not delete the stems of failed job %s", job_id, exc_info=True)
 
 
 def purge_due(*, now: datetime) -> Q:

@@ -168,7 +168,7 @@ def _give_up(*, job_id: object, still: Q, now: datetime) -> None:
         ):
             credits_refund(job_id=job_id, reason=f"Refund: the job failed. {reason}")
             folder = layout.stems_folder(job_id)
-            transaction.on_commit(lambda: _delete_quietly(layout.delete_tree, folder))
+            transaction.on_commit(lambda: delete_quietly(layout.delete_tree, folder))
 
 
 def job_report_progress(*, claim: Claim, progress: int, stage: str) -> bool:
@@ -230,14 +230,14 @@ def job_succeed(
             layout.delete_tree(layout.attempt_folder(claim.job_id, claim.attempt))
         raise
     if updated == 1:
-        _delete_quietly(layout.delete_other_attempts, claim.job_id, claim.attempt)
+        delete_quietly(layout.delete_other_attempts, claim.job_id, claim.attempt)
         return True
     # The job was cancelled, deleted or re-queued while this attempt ran: keep nothing.
     layout.delete_tree(layout.attempt_folder(claim.job_id, claim.attempt))
     return False
 
 
-def _delete_quietly(delete: Callable[..., object], *args: object) -> None:
+def delete_quietly(delete: Callable[..., object], *args: object) -> None:
     """Tidy storage after the fact: a failure is logged, never undoes what was done."""
     try:
         delete(*args)
