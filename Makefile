@@ -14,6 +14,11 @@ BENCH_ARGS ?=
 
 .PHONY: install run web worker beat migrate test test-fast bench lint format clean
 
+# Build output that the pages serve (not committed): private mode's ONNX model and the
+# onnxruntime-web files. Each part adds its target's name here, above the rules that use
+# the list (make reads prerequisites as it meets them), and its rule further down.
+BUILD_OUTPUTS :=
+
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --upgrade pip
@@ -33,7 +38,7 @@ migrate: install
 # SITE_URL (the address in e-mailed links) follows HOST and PORT unless it is set; a
 # wildcard HOST (0.0.0.0) gives 127.0.0.1: set SITE_URL to the address people use.
 run: export SITE_URL ?= http://$(if $(filter 0.0.0.0,$(HOST)),127.0.0.1,$(HOST)):$(PORT)
-run: migrate
+run: migrate $(BUILD_OUTPUTS)
 	$(BIN)/python manage.py collectstatic --noinput -v 0
 	$(BIN)/python manage.py ensure_demo_user
 	@trap 'kill $$worker $$beat 2>/dev/null; wait' EXIT INT TERM; \
@@ -41,7 +46,7 @@ run: migrate
 	$(BIN)/celery -A workers beat --loglevel INFO & beat=$$!; \
 	$(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
 
-web: migrate
+web: migrate $(BUILD_OUTPUTS)
 	$(BIN)/gunicorn webapp.wsgi --bind $(HOST):$(PORT) --workers 2 --timeout 120
 
 worker: install
@@ -50,12 +55,12 @@ worker: install
 beat: install
 	$(BIN)/celery -A workers beat --loglevel INFO
 
-test: install
+test: install $(BUILD_OUTPUTS)
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # The same without the tests marked slow (real worker processes, a second Python, ...).
-test-fast: install
+test-fast: install $(BUILD_OUTPUTS)
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
 	$(BIN)/pytest -m "not slow" $(PYTEST_ARGS)
 
