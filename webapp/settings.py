@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "webapp.feedback",
     "webapp.sharing",
     "webapp.monitoring",
+    "webapp.private",
     "webapp.pages",
 ]
 
@@ -277,6 +278,10 @@ STEMWORKS_THREADS = envint("STEMWORKS_THREADS", 0, minimum=0) or None
 STEMWORKS_PRELOAD_MODELS = envlist("STEMWORKS_PRELOAD_MODELS")
 STEMWORKS_DEMUCS_REPO = envstr("STEMWORKS_DEMUCS_REPO") or None
 STEMWORKS_MODEL_DIR = envstr("STEMWORKS_MODEL_DIR") or None
+# Private mode's browser model (ONNX file and manifest.json), built by `make private-model`.
+STEMWORKS_PRIVATE_MODEL_DIR = Path(
+    envstr("STEMWORKS_PRIVATE_MODEL_DIR") or str(VAR_DIR / "private-model")
+)
 # htdemucs without a weights folder downloads them: offered only where this says the install may.
 STEMWORKS_ALLOW_MODEL_DOWNLOAD = envbool("STEMWORKS_ALLOW_MODEL_DOWNLOAD", False)
 # Engine knobs for the models that take them (docs/engine.md); a segment or batch size of 0

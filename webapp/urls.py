@@ -35,5 +35,6 @@ urlpatterns = [
     path("", include("webapp.monitoring.urls")),
     # The owner's share API (under api/v1/) and the public downloads under s/<token>/.
     path("", include("webapp.sharing.urls")),
+    path("private/", include("webapp.private.urls")),
     path("", include("webapp.pages.urls")),
 ]

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PrivateConfig(AppConfig):
+    name = "webapp.private"
+    label = "private"
