@@ -1,10 +1,12 @@
 // The multitrack player: one <audio> per stem (streamed listening copies, so playback starts
 // before a file has loaded), started together and kept within a few milliseconds of the first
-// stem; per stem solo, mute and volume; waveforms drawn from the worker's peaks.
+// stem; per stem solo, mute and volume; waveforms drawn from the worker's peaks. Private mode
+// mounts it on stems made in the browser: blob: URLs, with peaks given instead of fetched
+// (`mount(root, {peaks: {stem: {length, data}}})`), and destroys it before the next song.
 "use strict";
 
 const StemworksPlayer = (() => {
-  function mount(root) {
+  function mount(root, options = {}) {
     const SEEK_STEP_S = 5;
     // Changing an element's rate makes Chromium re-buffer its audio (a short stall), so the
     // stems are left alone until one is clearly off, then nudged gently back.
@@ -31,13 +33,14 @@ const StemworksPlayer = (() => {
       solo: false,
       mute: false,
       volume: 1,
-      peaks: null,
+      peaks: (options.peaks && options.peaks[lane.dataset.stem]) || null,
     }));
     const master = lanes[0].audio;
     let playing = false;
     let busy = Promise.resolve(); // play/pause/seek run one after another
     let syncTimer = null;
     let startedAt = 0;
+    let destroyed = false;
 
     const duration = () => (isFinite(master.duration) && master.duration > 0 ? master.duration : Number(seek.max));
 
@@ -159,6 +162,7 @@ const StemworksPlayer = (() => {
     }
 
     function frame() {
+      if (destroyed) return;
       showPosition(master.currentTime);
       requestAnimationFrame(frame);
     }
@@ -166,7 +170,7 @@ const StemworksPlayer = (() => {
     // --- waveforms -----------------------------------------------------------------------
     async function loadPeaks(l) {
       const url = l.audio.dataset.peaks;
-      if (!url) return;
+      if (!url || l.peaks) return;
       try {
         const response = await fetch(url, { credentials: "same-origin" });
         if (response.ok) l.peaks = await response.json();
@@ -221,7 +225,7 @@ const StemworksPlayer = (() => {
     }
     master.addEventListener("loadedmetadata", () => { seek.max = duration(); showPosition(master.currentTime); });
     master.addEventListener("ended", () => { pause(); });
-    document.addEventListener("keydown", (event) => {
+    function onKey(event) {
       const t = event.target;
       if (t.closest && t.closest("input, textarea, select, [contenteditable]")) return;
       if (event.key === " " && !t.closest("button, a, summary")) {
@@ -231,11 +235,24 @@ const StemworksPlayer = (() => {
         event.preventDefault();
         seekTo(master.currentTime + (event.key === "ArrowRight" ? SEEK_STEP_S : -SEEK_STEP_S));
       }
-    });
-    window.addEventListener("resize", () => lanes.forEach(draw));
+    }
+    const redraw = () => lanes.forEach(draw);
+    document.addEventListener("keydown", onKey);
+    window.addEventListener("resize", redraw);
     applyLevels();
     lanes.forEach(draw);
     requestAnimationFrame(frame);
+
+    // Stops the player for good (its page area is about to be replaced).
+    function destroy() {
+      destroyed = true;
+      playing = false;
+      clearInterval(syncTimer);
+      lanes.forEach((l) => l.audio.pause());
+      document.removeEventListener("keydown", onKey);
+      window.removeEventListener("resize", redraw);
+    }
+    return { destroy };
   }
 
   const root = document.getElementById("player");
