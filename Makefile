@@ -12,12 +12,13 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: install run web worker beat migrate test test-fast bench lint format clean
+.PHONY: install ort-files run web worker beat migrate test test-fast bench lint format clean
 
 # Build output that the pages serve (not committed): private mode's ONNX model and the
 # onnxruntime-web files. Each part adds its target's name here, above the rules that use
 # the list (make reads prerequisites as it meets them), and its rule further down.
 BUILD_OUTPUTS :=
+BUILD_OUTPUTS += ort-files
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -79,3 +80,19 @@ format: install
 
 clean:
 	rm -rf var
+
+# onnxruntime-web for private mode (package.json pins it): `npm ci` only when the lock file
+# is newer than node_modules, then only the WASM SIMD+threads build is copied into the
+# static files (build output, gitignored).
+ORT_DIR := webapp/private/static/private/ort
+ORT_FILES := $(addprefix $(ORT_DIR)/,ort.wasm.min.mjs ort-wasm-simd-threaded.mjs ort-wasm-simd-threaded.wasm)
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+$(ORT_FILES): $(ORT_DIR)/%: node_modules/.package-lock.json
+	@mkdir -p $(ORT_DIR)
+	cp node_modules/onnxruntime-web/dist/$* $@
+
+ort-files: $(ORT_FILES)
