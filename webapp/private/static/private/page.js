@@ -85,7 +85,7 @@ async function run(file) {
   cancelled = false;
   songName.textContent = file.name;
   progressBox.classList.remove("hidden");
-  cancelButton.disabled = false;
+  cancelButton.classList.remove("hidden");
   input.disabled = true;
   try {
     showProgress("Reading the song", 0);
@@ -116,7 +116,7 @@ async function run(file) {
       if (!(error instanceof AudioFileError || error instanceof ModelError)) console.warn("private mode:", error);
     }
   } finally {
-    cancelButton.disabled = true;
+    cancelButton.classList.add("hidden");
     input.disabled = false;
     input.value = "";
     showModelStatus();
