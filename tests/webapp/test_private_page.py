@@ -153,7 +153,7 @@ def test_the_worker_files_carry_the_page_isolation_and_policy(client):
     assert again.status_code == 304
 
 
-def test_the_service_worker_lists_what_it_keeps_and_changes_with_it(client, model_dir):
+def test_the_service_worker_lists_what_it_keeps_and_changes_with_it(client, model_dir, settings):
     response = client.get("/private/sw.js")
     assert response.status_code == 200
     assert response["Content-Type"] == "text/javascript"
@@ -165,6 +165,9 @@ def test_the_service_worker_lists_what_it_keeps_and_changes_with_it(client, mode
     assert "/private/app/separator-worker.js" in config["precache"]
     assert "/static/stemworks/player.js" in config["precache"]
     assert not any(url.endswith(".onnx") for url in config["precache"])
+    ort = settings.BASE_DIR / "webapp/private/static/private/ort"
+    for path in ort.glob("*.wasm"):
+        assert f"/private/app/ort/{path.name}" in config["precache"]
     assert len(config["version"]) == 16
 
 

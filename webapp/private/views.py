@@ -38,8 +38,9 @@ PAGE_STATIC = (
     "private/model-cache.js",
     "private/separation.js",
 )
-# Scripts the worker loads (H2's worker and DSP); onnxruntime's files are cached as fetched.
+# Scripts the worker loads, besides onnxruntime-web's files in ort/ (`make ort-files`).
 WORKER_FILES = ("separator-worker.js", "dsp.js")
+ORT_DIR = Path(__file__).parent / "static" / "private" / "ort"
 ASSET_TYPES = {
     ".js": "text/javascript",
     ".mjs": "text/javascript",
@@ -133,10 +134,18 @@ def asset(request: HttpRequest, name: str) -> HttpResponse:
     return response
 
 
+def _worker_files() -> list[str]:
+    """Return the worker's files by name under static/private/, onnxruntime's included."""
+    ort = sorted(p.name for p in ORT_DIR.glob("*") if p.suffix in (".mjs", ".wasm"))
+    return [*WORKER_FILES, *(f"ort/{name}" for name in ort)]
+
+
 def _precache_urls() -> list[str]:
+    """Return what the service worker keeps on install: the page and everything a
+    separation loads but the model (about 14 MB of onnxruntime-web)."""
     urls = [reverse("private:page"), reverse("private:manifest")]
     urls += [static(name) for name in PAGE_STATIC]
-    urls += [reverse("private:asset", args=[name]) for name in WORKER_FILES]
+    urls += [reverse("private:asset", args=[name]) for name in _worker_files()]
     return urls
 
 
@@ -144,9 +153,10 @@ def _service_worker_source() -> tuple[str, str]:
     """Return the service worker's script and a version that changes with what it caches."""
     script = _static_file("private/sw.js")
     digest = hashlib.sha256(script.read_bytes() if script else b"")
-    for name in (*PAGE_STATIC, *(f"private/{n}" for n in WORKER_FILES)):
+    for name in (*PAGE_STATIC, *(f"private/{n}" for n in _worker_files())):
         path = _static_file(name)
-        digest.update(name.encode() + b"\0" + (path.read_bytes() if path else b""))
+        # A file's name, size and time stand for its bytes (onnxruntime's are megabytes).
+        digest.update(name.encode() + b"\0" + (_file_etag(path).encode() if path else b""))
     template = Path(__file__).parent / "templates" / "private" / "page.html"
     digest.update(template.read_bytes())
     version = digest.hexdigest()[:16]

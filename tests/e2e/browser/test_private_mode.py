@@ -16,6 +16,7 @@ from django.conf import settings
 from separation.api import Separator
 from separation.audio import SAMPLE_RATE, read_audio
 from separation.pretrained import example_song
+from tests.e2e.browser.test_pages_look import CONTRAST, UNNAMED
 
 EXCERPT_S = (1.0, 10.0)  # 9 s of the example song (10.9 s), singing included
 MIN_SDR_DB = 30.0
@@ -95,6 +96,21 @@ def separate(page, song: Path) -> list[str]:
     return page.evaluate("window.seenStages")
 
 
+def assert_page_reads_well(page) -> None:
+    """The checks every page gets in test_pages_look: it fits the screen, its controls have
+    names, one <h1>, and its text reaches WCAG AA contrast."""
+    width = page.viewport_size["width"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    assert page.evaluate(UNNAMED) == []
+    assert page.locator("h1").count() == 1
+    low = [
+        row
+        for row in page.evaluate(CONTRAST, None)
+        if row["ratio"] < (3.0 if row["large"] else 4.5)
+    ]
+    assert not low, low[:5]
+
+
 def wait_for_model_status(page, text: str) -> None:
     page.wait_for_function(
         "(text) => document.getElementById('model-status').textContent.includes(text)", arg=text
@@ -140,6 +156,7 @@ def test_a_visitor_separates_a_song_in_the_browser_and_nothing_leaves_the_device
     wait_for_model_status(page, "to download once")
     assert f"{manifest['bytes'] / 1e6:.1f} MB" in page.text_content("#model-status")
     screenshot(page, "private-before")
+    assert_page_reads_well(page)
 
     stages = separate(page, song)
     assert any(s.startswith("Downloading the model") for s in stages), stages
@@ -156,6 +173,7 @@ def test_a_visitor_separates_a_song_in_the_browser_and_nothing_leaves_the_device
     )
     page.click("#play")
     screenshot(page, "private-after")
+    assert_page_reads_well(page)
 
     stems = downloaded_stems(page, tmp_path)
     for name in STEMS:

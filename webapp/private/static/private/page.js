@@ -68,13 +68,14 @@ async function registerServiceWorker() {
   }
 }
 
-/** Wait (a few seconds at most) until the service worker controls the page, so the worker
- *  and onnxruntime's files it loads are kept for the next, offline, visit. */
+/** Wait (ten seconds at most) until the service worker has kept the page's files and
+ *  controls the page, so the next visit works offline. */
 async function controlled() {
   if (!("serviceWorker" in navigator) || navigator.serviceWorker.controller) return;
+  const control = new Promise((resolve) => navigator.serviceWorker.addEventListener("controllerchange", resolve, { once: true }));
   await Promise.race([
-    new Promise((resolve) => navigator.serviceWorker.addEventListener("controllerchange", resolve, { once: true })),
-    new Promise((resolve) => setTimeout(resolve, 5000)),
+    navigator.serviceWorker.ready.then(() => navigator.serviceWorker.controller || control),
+    new Promise((resolve) => setTimeout(resolve, 10000)),
   ]);
 }
 
