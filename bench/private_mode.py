@@ -17,7 +17,8 @@ Run from the repository root, after `make ort-files` and `make private-model`:
    rest: "networks" (inside session.run) and "DSP" (dsp.js: STFT, masks, inverse STFT).
 3. Memory: the peak resident size of the tab's renderer process (where the worker and its
    WASM heap live), sampled from /proc every 0.2 s, and the page's
-   performance.measureUserAgentSpecificMemory() after the run (JS and WASM heaps).
+   performance.measureUserAgentSpecificMemory() halfway through the song (JS and WASM
+   heaps, the worker's included).
 4. The engine: `separation.Separator("unet-2stems")` on the same samples with `--threads`
    torch threads, warmed up on 10 s first; the browser's stems are scored against its
    stems: SDR = 10 log10(|engine|^2 / |engine - browser|^2) over both channels.
@@ -264,7 +265,7 @@ def main() -> None:
         ("Python engine (same song, warm)", f"{engine_s:.1f} s"),
         ("peak renderer RSS", f"{peak / 2**20:.0f} MiB"),
         (
-            "measureUserAgentSpecificMemory after",
+            "measureUserAgentSpecificMemory midway",
             f"{measured / 2**20:.0f} MiB" if measured else "n/a",
         ),
         ("vocals SDR vs engine", f"{sdr(engine['vocals'], stems['vocals']):.1f} dB"),
