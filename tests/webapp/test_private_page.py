@@ -149,8 +149,11 @@ def test_the_worker_files_carry_the_page_isolation_and_policy(client):
     assert response["Cross-Origin-Embedder-Policy"] == "require-corp"
     assert response["Cross-Origin-Resource-Policy"] == "same-origin"
     assert "'wasm-unsafe-eval'" in policy(response)["script-src"]
+    # A revalidated copy keeps them: a 304's headers replace the cached ones.
     again = client.get("/private/app/separation.js", HTTP_IF_NONE_MATCH=response["ETag"])
     assert again.status_code == 304
+    assert again["Cross-Origin-Embedder-Policy"] == "require-corp"
+    assert policy(again) == policy(response)
 
 
 def test_the_service_worker_lists_what_it_keeps_and_changes_with_it(client, model_dir, settings):

@@ -120,8 +120,8 @@ def _asset_etag(request: HttpRequest, name: str) -> str | None:
 
 
 @require_GET
+@isolated  # outside `condition`, so a 304 carries the same headers and policy as the file
 @condition(etag_func=_asset_etag)
-@isolated
 def asset(request: HttpRequest, name: str) -> HttpResponse:
     """Serve the worker, its DSP and onnxruntime-web's files with the page's isolation and
     policy: a worker runs under the headers of its own script, not the page's."""
