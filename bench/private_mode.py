@@ -16,9 +16,8 @@ Run from the repository root, after `make ort-files` and `make private-model`:
    stems' arrival, of which "load" creates the onnxruntime session and "separate" is the
    rest: "networks" (inside session.run) and "DSP" (dsp.js: STFT, masks, inverse STFT).
 3. Memory: the peak resident size of the tab's renderer process (where the worker and its
-   WASM heap live), sampled from /proc every 0.2 s, and the page's
-   performance.measureUserAgentSpecificMemory() halfway through the song (JS and WASM
-   heaps, the worker's included).
+   WASM heap live), sampled from /proc every 0.2 s. (performance.measureUserAgentSpecificMemory
+   never answers here: onnxruntime's WASM threads wait in Atomics.wait, never idle.)
 4. The engine: `separation.Separator("unet-2stems")` on the same samples with `--threads`
    torch threads, warmed up on 10 s first; the browser's stems are scored against its
    stems: SDR = 10 log10(|engine|^2 / |engine - browser|^2) over both channels.
@@ -185,9 +184,7 @@ def run_browser(
     url = f"http://127.0.0.1:{server.server_port}/?threads={threads}&segments={segments}"
     try:
         with sync_playwright() as playwright, RendererMemory() as memory:
-            # Eager: measureUserAgentSpecificMemory answers now, not at the next idle GC.
-            args = [*CHROMIUM_ARGS, "--enable-blink-features=ForceEagerMeasureMemory"]
-            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=args)
+            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
             page = browser.new_page()
             errors: list[str] = []
             page.on("pageerror", lambda error: errors.append(str(error)))
@@ -241,6 +238,9 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--segments", type=int, default=1, help="segments per network run")
     parser.add_argument(
+        "--skip-engine", action="store_true", help="browser figures only (for quick trials)"
+    )
+    parser.add_argument(
         "--model", type=Path, default=ROOT / "var" / "private-model" / "unet-2stems.onnx"
     )
     args = parser.parse_args()
@@ -252,9 +252,7 @@ def main() -> None:
     )
     print(f"load average at start: {os.getloadavg()[0]:.2f}")
     report, stems, peak = run_browser(args.model, mix, args.threads, args.segments)
-    engine_s, engine = run_engine(mix, args.threads)
     added = np.abs(stems["vocals"] + stems["accompaniment"] - mix).max()
-    measured = report.get("measured_memory_bytes")
     rows = [
         ("browser total (post to stems back)", f"{report['total_s']:.1f} s"),
         ("  create the onnxruntime session", f"{report['load_s']:.1f} s"),
@@ -262,23 +260,23 @@ def main() -> None:
         ("    networks (session.run)", f"{report['networks_s']:.1f} s"),
         ("    DSP (dsp.js)", f"{report['dsp_s']:.2f} s"),
         ("browser real-time factor (separate)", f"{args.seconds / report['separate_s']:.1f}x"),
-        ("Python engine (same song, warm)", f"{engine_s:.1f} s"),
         ("peak renderer RSS", f"{peak / 2**20:.0f} MiB"),
-        (
-            "measureUserAgentSpecificMemory midway",
-            f"{measured / 2**20:.0f} MiB" if measured else "n/a",
-        ),
-        ("vocals SDR vs engine", f"{sdr(engine['vocals'], stems['vocals']):.1f} dB"),
-        (
-            "accompaniment SDR vs engine",
-            f"{sdr(engine['accompaniment'], stems['accompaniment']):.1f} dB",
-        ),
         ("max |vocals + accompaniment - mix|", f"{added:.1e}"),
         (
             "cross-origin isolated, threads, segments/run",
             f"{report['isolated']}, {args.threads}, {args.segments}",
         ),
     ]
+    if not args.skip_engine:
+        engine_s, engine = run_engine(mix, args.threads)
+        rows += [
+            ("Python engine (same song, warm)", f"{engine_s:.1f} s"),
+            ("vocals SDR vs engine", f"{sdr(engine['vocals'], stems['vocals']):.1f} dB"),
+            (
+                "accompaniment SDR vs engine",
+                f"{sdr(engine['accompaniment'], stems['accompaniment']):.1f} dB",
+            ),
+        ]
     width = max(len(name) for name, _ in rows)
     for name, value in rows:
         print(f"{name:<{width}}  {value}")

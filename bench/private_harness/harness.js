@@ -1,5 +1,5 @@
 // bench/private_mode.py's page: fetch the model and the raw samples, run the separating
-// worker once, time it, read the tab's memory, and send the stems and figures back.
+// worker once, time it, and send the stems and figures back.
 "use strict";
 
 const params = new URLSearchParams(location.search);
@@ -7,28 +7,15 @@ const threads = Number(params.get("threads") || 2);
 const segmentsPerRun = Number(params.get("segments") || 1);
 const status = document.getElementById("status");
 
-/** Resolve to the page's memory in bytes (JS and WASM heaps, workers included), or null. */
-function memory() {
-  if (!self.crossOriginIsolated || !performance.measureUserAgentSpecificMemory) return Promise.resolve(null);
-  const timeout = new Promise((resolve) => setTimeout(() => resolve(null), 60000));
-  const measured = performance.measureUserAgentSpecificMemory().then(
-    (result) => result.bytes,
-    () => null,
-  );
-  return Promise.race([measured, timeout]);
-}
-
 function separate(model, channels) {
   const worker = new Worker("/static/private/separator-worker.js", { type: "module" });
   return new Promise((resolve, reject) => {
-    let midway = null; // the memory measured once half the song is separated
     worker.onmessage = (event) => {
       const message = event.data;
       if (message.type === "progress") {
         status.textContent = `${message.stage} ${message.percent}%`;
-        if (message.stage === "Separating" && message.percent >= 50 && !midway) midway = memory();
       } else if (message.type === "done") {
-        resolve({ worker, stems: message.stems, timings: message.timings, midway });
+        resolve({ worker, stems: message.stems, timings: message.timings });
       } else if (message.type === "error") {
         reject(new Error(message.message));
       }
@@ -53,12 +40,11 @@ async function main() {
   const n = audio.byteLength / 8;
   const channels = [new Float32Array(audio.slice(0, n * 4)), new Float32Array(audio.slice(n * 4))];
   const started = performance.now();
-  const { worker, stems, timings, midway } = await separate(model, channels);
+  const { worker, stems, timings } = await separate(model, channels);
   const total = (performance.now() - started) / 1000;
-  const bytes = await midway;
   worker.terminate();
   for (const name of ["vocals", "accompaniment"]) await send(`/result/${name}`, new Blob(stems[name]));
-  return { total_s: total, ...timings, isolated: self.crossOriginIsolated, measured_memory_bytes: bytes };
+  return { total_s: total, ...timings, isolated: self.crossOriginIsolated };
 }
 
 main().then(

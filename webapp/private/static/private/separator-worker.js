@@ -67,6 +67,9 @@ async function sessionFor(message) {
 }
 
 async function runNetworks(session, magnitude, segments) {
+  // A turn of the event loop per chunk: otherwise the worker only ever runs microtasks
+  // until the song is done, and tasks sent to it (memory measurement, GC) wait.
+  await new Promise((resolve) => setTimeout(resolve, 0));
   const input = new ort.Tensor("float32", magnitude, [segments, 2, SEGMENT, BINS]);
   const outputs = await session.run({ magnitude: input });
   return { vocals: outputs.vocals.data, accompaniment: outputs.accompaniment.data };
