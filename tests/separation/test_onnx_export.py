@@ -142,6 +142,23 @@ def test_the_graph_has_the_contract_inputs_and_outputs(session):
     assert outputs == {"vocals": "tensor(float)", "accompaniment": "tensor(float)"}
 
 
+def test_onnxruntime_decodes_the_stored_weights_once_at_load(exported, tmp_path):
+    # The Cast/Mul nodes that decode int8/fp16 weights fold into float32 constants, so
+    # running the model costs what the float32 export costs.
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_BASIC
+    options.optimized_model_filepath = str(tmp_path / "optimized.onnx")
+    ort.InferenceSession(exported / "unet-2stems.onnx", options, providers=["CPUExecutionProvider"])
+    optimized = onnx.load(tmp_path / "optimized.onnx")
+    ops = [node.op_type for node in optimized.graph.node]
+    assert "Cast" not in ops
+    assert ops.count("Mul") == 2  # each U-Net's mask times its input
+    assert {init.data_type for init in optimized.graph.initializer} <= {
+        onnx.TensorProto.FLOAT,
+        onnx.TensorProto.INT64,  # shapes and slice bounds
+    }
+
+
 def test_exporting_twice_gives_the_same_file(manifest):
     again = export_onnx()
     assert len(again) == manifest["bytes"]
