@@ -5,6 +5,7 @@ onnxruntime-web's files under /private/app/), the service worker that keeps them
 use, and the ONNX model built by `make private-model`.
 """
 
+import functools
 import hashlib
 from collections.abc import Callable
 from pathlib import Path
@@ -63,14 +64,13 @@ def isolated(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Serve `view` cross-origin isolated, under the site's policy plus what ORT needs."""
 
     @csp_update(ORT_CSP)
+    @functools.wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         response = view(request, *args, **kwargs)
         for header, value in ISOLATION_HEADERS.items():
             response[header] = value
         return response
 
-    wrapped.__name__ = view.__name__
-    wrapped.__doc__ = view.__doc__
     return wrapped
 
 

@@ -202,12 +202,17 @@ def test_a_visitor_separates_a_song_in_the_browser_and_nothing_leaves_the_device
 
 
 def test_too_long_and_undecodable_songs_get_a_clear_message_and_cancel_stops(
-    browser, excerpt, tmp_path
+    browser, excerpt, built_model, tmp_path
 ):
     song, _, _ = excerpt
     page = browser.new_page()
     page.goto("/private/")
     wait_for_model_status(page, "MB")
+    # An older model kept by an earlier visit: the new one replaces it once downloaded.
+    page.evaluate(
+        """async () => (await caches.open('stemworks-private-model')).put(
+             '/private/model/unet-2stems.onnx?sha256=' + '0'.repeat(64), new Response('old'))"""
+    )
 
     # 16 minutes (the limit is 15): refused from the file's header, before decoding it.
     long_song = tmp_path / "long.wav"
@@ -238,3 +243,8 @@ def test_too_long_and_undecodable_songs_get_a_clear_message_and_cancel_stops(
     assert page.is_hidden("#result") and page.text_content("#private-error") == ""
     separate(page, song)
     assert page.is_visible("#result")
+    kept = page.evaluate(
+        "async () => (await (await caches.open('stemworks-private-model')).keys()).map(r => r.url)"
+    )
+    sha256 = json.loads((built_model / "manifest.json").read_text())["sha256"]
+    assert kept == [f"{browser.server_url}/private/model/unet-2stems.onnx?sha256={sha256}"]
