@@ -202,7 +202,7 @@ def test_a_visitor_separates_a_song_in_the_browser_and_nothing_leaves_the_device
 
 
 def test_too_long_and_undecodable_songs_get_a_clear_message_and_cancel_stops(
-    browser, excerpt, built_model, tmp_path
+    browser, screenshot, excerpt, built_model, tmp_path
 ):
     song, _, _ = excerpt
     page = browser.new_page()
@@ -222,6 +222,7 @@ def test_too_long_and_undecodable_songs_get_a_clear_message_and_cancel_stops(
     message = page.text_content("#private-error")
     assert "16:00 long" in message and "up to 15 minutes" in message, message
     assert page.is_hidden("#progress-box") and page.is_hidden("#result")
+    screenshot(page, "private-too-long")
 
     not_audio = tmp_path / "song.mp3"
     not_audio.write_bytes(np.random.default_rng(0).bytes(50_000))
@@ -231,12 +232,26 @@ def test_too_long_and_undecodable_songs_get_a_clear_message_and_cancel_stops(
     )
     assert "“song.mp3”" in page.text_content("#private-error")
 
+    # A file dropped on the drop zone goes the same way as a picked one.
+    transfer = page.evaluate_handle(
+        """() => {
+          const transfer = new DataTransfer();
+          transfer.items.add(new File([new Uint8Array(4096).fill(7)], 'dropped.ogg'));
+          return transfer;
+        }"""
+    )
+    page.dispatch_event("#dropzone", "drop", {"dataTransfer": transfer})
+    page.wait_for_function(
+        "() => document.getElementById('private-error').textContent.includes('dropped.ogg')"
+    )
+
     # Cancel while separating: the worker ends, no stems appear, and the next song works.
     page.set_input_files("#file", str(song))
     page.wait_for_function(
         "() => document.getElementById('private-stage').textContent === 'Separating'",
         timeout=DONE_TIMEOUT_MS,
     )
+    screenshot(page, "private-separating")
     page.click("#cancel")
     assert page.is_hidden("#progress-box")
     page.wait_for_timeout(500)
