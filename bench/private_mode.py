@@ -15,9 +15,11 @@ Run from the repository root, after `make ort-files` and `make private-model`:
    posts the stems back. Times come from the page: "total" from posting the message to the
    stems' arrival, of which "load" creates the onnxruntime session and "separate" is the
    rest: "networks" (inside session.run) and "DSP" (dsp.js: STFT, masks, inverse STFT).
-3. Memory: the peak resident size of the tab's renderer process (where the worker and its
-   WASM heap live), sampled from /proc every 0.2 s. (performance.measureUserAgentSpecificMemory
-   never answers here: onnxruntime's WASM threads wait in Atomics.wait, never idle.)
+3. Memory and CPU: the peak resident size of the tab's renderer process (where the worker
+   and its WASM heap and threads live), sampled from /proc every 0.2 s, and the CPU time
+   it used over the whole visit (less sensitive than the times to other load).
+   performance.measureUserAgentSpecificMemory() never answers here: onnxruntime's WASM
+   threads wait in Atomics.wait and never go idle.
 4. The engine: `separation.Separator("unet-2stems")` on the same samples with `--threads`
    torch threads, warmed up on 10 s first; the browser's stems are scored against its
    stems: SDR = 10 log10(|engine|^2 / |engine - browser|^2) over both channels.
@@ -118,15 +120,16 @@ def serve(model: Path, audio: bytes, results: dict[str, bytes]) -> ThreadingHTTP
     return server
 
 
-class RendererMemory:
-    """Peak resident size of this process' Chromium renderers, sampled from /proc."""
+class RendererUsage:
+    """Peak resident size and CPU time of this process' Chromium renderers, from /proc."""
 
     def __init__(self) -> None:
-        self.peak = 0
+        self.peak_rss = 0
+        self._ticks: dict[int, int] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
-    def __enter__(self) -> RendererMemory:
+    def __enter__(self) -> RendererUsage:
         self._thread.start()
         return self
 
@@ -134,9 +137,17 @@ class RendererMemory:
         self._stop.set()
         self._thread.join()
 
+    @property
+    def cpu_s(self) -> float:
+        """CPU seconds the renderers used, all their threads, up to the last sample."""
+        return sum(self._ticks.values()) / os.sysconf("SC_CLK_TCK")
+
     def _sample(self) -> None:
         while not self._stop.wait(0.2):
-            self.peak = max(self.peak, sum(_rss(pid) for pid in _renderers(os.getpid())))
+            pids = _renderers(os.getpid())
+            self.peak_rss = max(self.peak_rss, sum(_rss(pid) for pid in pids))
+            for pid in pids:
+                self._ticks[pid] = max(self._ticks.get(pid, 0), _cpu_ticks(pid))
 
 
 def _renderers(root: int) -> list[int]:
@@ -163,6 +174,15 @@ def _renderers(root: int) -> list[int]:
     return found
 
 
+def _cpu_ticks(pid: int) -> int:
+    """Return utime + stime of a process (all its threads), in clock ticks."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0
+    return int(fields[11]) + int(fields[12])
+
+
 def _rss(pid: int) -> int:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -175,15 +195,15 @@ def _rss(pid: int) -> int:
 
 def run_browser(
     model: Path, mix: np.ndarray, threads: int, segments: int
-) -> tuple[dict, dict[str, np.ndarray], int]:
-    """Separate `mix` in headless Chromium; return (page report, stems, peak renderer RSS)."""
+) -> tuple[dict, dict[str, np.ndarray], RendererUsage]:
+    """Separate `mix` in headless Chromium; return (page report, stems, renderer usage)."""
     from playwright.sync_api import sync_playwright
 
     results: dict[str, bytes] = {}
     server = serve(model, mix.tobytes(), results)
     url = f"http://127.0.0.1:{server.server_port}/?threads={threads}&segments={segments}"
     try:
-        with sync_playwright() as playwright, RendererMemory() as memory:
+        with sync_playwright() as playwright, RendererUsage() as usage:
             browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
             page = browser.new_page()
             errors: list[str] = []
@@ -213,16 +233,16 @@ def run_browser(
         name: np.frombuffer(results[name], dtype=np.float32).reshape(2, -1)
         for name in ("vocals", "accompaniment")
     }
-    return report, stems, memory.peak
+    return report, stems, usage
 
 
-def run_engine(mix: np.ndarray, threads: int) -> tuple[float, dict[str, np.ndarray]]:
-    """Separate `mix` with the Python engine (warmed up); return (seconds, stems)."""
+def run_engine(mix: np.ndarray, threads: int) -> tuple[float, float, dict[str, np.ndarray]]:
+    """Separate `mix` with the Python engine (warmed up); return (seconds, CPU s, stems)."""
     separator = Separator("unet-2stems", device="cpu", threads=threads)
     separator.separate(mix[:, : 10 * SAMPLE_RATE].copy())
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     stems = separator.separate(mix.copy())
-    return time.perf_counter() - started, stems
+    return time.perf_counter() - started, time.process_time() - cpu, stems
 
 
 def sdr(reference: np.ndarray, estimate: np.ndarray) -> float:
@@ -251,7 +271,7 @@ def main() -> None:
         f"song: {args.seconds:g} s, model: {args.model} ({args.model.stat().st_size / 1e6:.1f} MB)"
     )
     print(f"load average at start: {os.getloadavg()[0]:.2f}")
-    report, stems, peak = run_browser(args.model, mix, args.threads, args.segments)
+    report, stems, usage = run_browser(args.model, mix, args.threads, args.segments)
     added = np.abs(stems["vocals"] + stems["accompaniment"] - mix).max()
     rows = [
         ("browser total (post to stems back)", f"{report['total_s']:.1f} s"),
@@ -260,7 +280,8 @@ def main() -> None:
         ("    networks (session.run)", f"{report['networks_s']:.1f} s"),
         ("    DSP (dsp.js)", f"{report['dsp_s']:.2f} s"),
         ("browser real-time factor (separate)", f"{args.seconds / report['separate_s']:.1f}x"),
-        ("peak renderer RSS", f"{peak / 2**20:.0f} MiB"),
+        ("renderer CPU time (all threads, whole visit)", f"{usage.cpu_s:.1f} s"),
+        ("peak renderer RSS", f"{usage.peak_rss / 2**20:.0f} MiB"),
         ("max |vocals + accompaniment - mix|", f"{added:.1e}"),
         (
             "cross-origin isolated, threads, segments/run",
@@ -268,9 +289,10 @@ def main() -> None:
         ),
     ]
     if not args.skip_engine:
-        engine_s, engine = run_engine(mix, args.threads)
+        engine_s, engine_cpu, engine = run_engine(mix, args.threads)
         rows += [
             ("Python engine (same song, warm)", f"{engine_s:.1f} s"),
+            ("Python engine CPU time", f"{engine_cpu:.1f} s"),
             ("vocals SDR vs engine", f"{sdr(engine['vocals'], stems['vocals']):.1f} dB"),
             (
                 "accompaniment SDR vs engine",
