@@ -141,6 +141,7 @@ export class RealFFT {
   /** In-place forward complex FFT of bit-reversed input of size m. */
   _complex(re, im) {
     const { m, cosM, sinM } = this;
+    const quarter = m >> 2;
     let size = 1;
     if (Math.log2(m) % 2 === 1) {
       for (let i = 0; i < m; i += 2) {
@@ -153,21 +154,22 @@ export class RealFFT {
       }
       size = 2;
     }
-    // Radix-4 passes: four sub-transforms of `size` points become one of 4 * size.
-    // With bit-reversed input the sub-transforms sit at offsets 0, size, 2 size, 3 size in
-    // the order (even-even, odd-even... ) that a pair of radix-2 passes would combine.
+    // Radix-4 passes: two radix-2 stages fused. With bit-reversed input, the four
+    // sub-transforms of `size` points in a block of 4 * size sit one after another; the
+    // first stage pairs sub-transforms (0, 1) and (2, 3), the second pairs the results.
+    // Twiddles depend on j only, so they are loaded once for every block.
     for (; size < m; size *= 4) {
       const span = size * 4;
       const stride = m / span;
-      for (let start = 0; start < m; start += span) {
-        for (let j = 0; j < size; j++) {
-          const k1 = j * stride;
-          const w1r = cosM[2 * k1];
-          const w1i = sinM[2 * k1];
-          const w2r = cosM[k1];
-          const w2i = sinM[k1];
-          const w3r = cosM[k1 + m / 4];
-          const w3i = sinM[k1 + m / 4];
+      for (let j = 0; j < size; j++) {
+        const k1 = j * stride;
+        const w1r = cosM[2 * k1];
+        const w1i = sinM[2 * k1];
+        const w2r = cosM[k1];
+        const w2i = sinM[k1];
+        const w3r = cosM[k1 + quarter];
+        const w3i = sinM[k1 + quarter];
+        for (let start = 0; start < m; start += span) {
           const i0 = start + j;
           const i1 = i0 + size;
           const i2 = i1 + size;
