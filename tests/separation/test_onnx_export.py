@@ -48,7 +48,7 @@ class OnnxStems(UNet2Stems):
     def __init__(self, session: ort.InferenceSession) -> None:
         super().__init__(torch.device("cpu"))
         self.session = session
-        self.nets = ["vocals", "accompaniment"]  # type: ignore[list-item]
+        self.nets = ["vocals", "accompaniment"]
         self._accompaniment: np.ndarray | None = None
 
     def _run(self, net, batch: torch.Tensor) -> torch.Tensor:
