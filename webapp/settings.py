@@ -292,6 +292,13 @@ STEMWORKS_BATCH_SIZE = envint("STEMWORKS_BATCH_SIZE", 0, minimum=0) or None
 STEMWORKS_HALF = (
     None if envstr("STEMWORKS_HALF", "auto").lower() == "auto" else envbool("STEMWORKS_HALF", False)
 )
+# EM iterations of unet-2stems' Wiener post-filter; "auto" keeps the engine's default, 0 is
+# the plain ratio mask.
+STEMWORKS_WIENER = (
+    None
+    if envstr("STEMWORKS_WIENER", "auto").lower() == "auto"
+    else envint("STEMWORKS_WIENER", 0, minimum=0)
+)
 STEMWORKS_PROGRESS_INTERVAL_S = envfloat("STEMWORKS_PROGRESS_INTERVAL_S", 2.0, minimum=0)
 # A running job's worker beats every HEARTBEAT_EVERY seconds (a side thread, whatever the
 # stage); a job whose last beat is HEARTBEAT_TIMEOUT old is taken back by the reconciler.

@@ -30,6 +30,7 @@ def model_options(model: str) -> dict[str, object]:
         "segment": settings.STEMWORKS_SEGMENT_S,
         "half": settings.STEMWORKS_HALF,
         "batch_size": settings.STEMWORKS_BATCH_SIZE,
+        "wiener": settings.STEMWORKS_WIENER,
     }
     knobs = catalog.get_spec(model).knobs
     return {name: value for name, value in configured.items() if name in knobs}

@@ -102,6 +102,14 @@ def test_the_htdemucs_model_runs_from_a_local_folder_with_its_knobs(
     assert "100%" in capsys.readouterr().err  # the progress bar, without -q
 
 
+def test_the_wiener_flag_reaches_the_engine(clip_path, unet_all, tmp_path):
+    assert main([str(clip_path), "-o", str(tmp_path), "-q", "--wiener", "1"]) == 0
+    vocals, _ = sf.read(tmp_path / "vocals.wav", dtype="float32")
+    ratio_mask = unet_all["vocals"].T
+    change = np.square(vocals - ratio_mask).sum() / np.square(ratio_mask).sum()
+    assert change > 1e-3  # not the ratio mask's vocals (16-bit WAV noise is far below)
+
+
 def test_a_missing_model_folder_is_a_one_line_error(clip_path, tmp_path, capsys):
     args = [str(clip_path), "-o", str(tmp_path / "out"), "--model", "htdemucs"]
     assert main([*args, "--model-dir", str(tmp_path / "nowhere")]) == 2
@@ -116,6 +124,11 @@ def test_a_missing_model_folder_is_a_one_line_error(clip_path, tmp_path, capsys)
         (["--overlap", "0.5"], "error: Model 'unet-2stems' has no 'overlap' option"),
         (["--segment", "0.1"], "error: Model 'unet-2stems' has no 'segment' option"),
         (["--batch-size", "0"], "error: The batch size must be between 1 and 256, not 0."),
+        (["--wiener", "11"], "error: The number of Wiener iterations must be between 0 and 10"),
+        (
+            ["--model", "htdemucs", "--wiener", "1"],
+            "error: Model 'htdemucs' has no 'wiener' option",
+        ),
     ],
 )
 def test_a_knob_that_cannot_apply_is_a_one_line_error(clip_path, tmp_path, capsys, flags, message):

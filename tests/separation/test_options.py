@@ -1,4 +1,4 @@
-"""Backend knobs (overlap, segment, half precision, batch size): checked before loading."""
+"""Backend knobs (overlap, segment, half precision, batch size, Wiener): checked before loading."""
 
 import pytest
 
@@ -44,6 +44,27 @@ def test_a_knob_the_model_does_not_have_is_refused_naming_those_it_has(no_loadin
         Separator("unet-2stems", device="cpu", **{knob: 2.0})
 
 
+@pytest.mark.parametrize(
+    ("wiener", "message"),
+    [
+        (-1, "number of Wiener iterations must be between 0 and 10, not -1"),
+        (11, "number of Wiener iterations must be between 0 and 10, not 11"),
+        (1.5, "number of Wiener iterations must be a whole number, not 1.5"),
+        (True, "number of Wiener iterations must be a whole number, not True"),
+    ],
+)
+def test_a_bad_number_of_wiener_iterations_is_refused_before_any_weights_load(
+    no_loading, wiener, message
+):
+    with pytest.raises(InvalidOptions, match=message):
+        Separator("unet-2stems", device="cpu", wiener=wiener)
+
+
+def test_only_unet_2stems_takes_the_wiener_filter(no_loading):
+    with pytest.raises(InvalidOptions, match="'htdemucs' has no 'wiener' option"):
+        Separator("htdemucs", device="cpu", wiener=1)
+
+
 def test_half_precision_is_accepted_on_cuda():
     Options(half=True).check("htdemucs", catalog.get_spec("htdemucs").knobs, "cuda")
 
@@ -68,8 +89,8 @@ def test_the_knobs_reach_the_backend(demucs_repo):
     )
     backend = separator.backend
     assert (backend.overlap, backend.segments, backend.batch_size) == (0.1, [66150], 3)
-    unet = Separator("unet-2stems", device="cpu", batch_size=4, half=False)
-    assert (unet.backend.batch_size, unet.backend.half) == (4, False)
+    unet = Separator("unet-2stems", device="cpu", batch_size=4, half=False, wiener=2)
+    assert (unet.backend.batch_size, unet.backend.half, unet.backend.wiener) == (4, False, 2)
 
 
 def test_left_unset_each_backend_keeps_its_own_defaults(htdemucs, unet):

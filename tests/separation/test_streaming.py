@@ -19,6 +19,7 @@ from separation.chunking import chunk_offsets, chunked_blocks, triangle_weight
 from separation.errors import InvalidAudio, InvalidOptions
 from separation.htdemucs import HTDemucs4Stems
 from separation.spleeter import HOP, N_FFT
+from separation.wiener import RunningWiener
 
 SEGMENT_SAMPLES = 512 * 1024  # one unet-2stems block on the CPU: 512 frames at hop 1024
 
@@ -63,7 +64,7 @@ def unet_blocks(unet, long_song):
     return consume(unet.separate_blocks(long_song))
 
 
-def whole_song_vocals(unet, mix: np.ndarray) -> np.ndarray:
+def whole_song_vocals(unet, mix: np.ndarray, wiener: RunningWiener | None = None) -> np.ndarray:
     """Vocals computed the plain way: one STFT of the whole song, one inverse STFT."""
     backend = unet.backend
     with torch.inference_mode():
@@ -75,7 +76,7 @@ def whole_song_vocals(unet, mix: np.ndarray) -> np.ndarray:
             return_complex=True,
             pad_mode="constant",
         )
-        masked = spec * backend._vocal_mask(spec)
+        masked = backend._vocals(spec, wiener)
         return torch.istft(masked, N_FFT, HOP, window=backend.window, length=mix.shape[1]).numpy()
 
 
@@ -89,6 +90,19 @@ def test_unet_blocks_come_one_per_segment_and_equal_the_whole_song_separated_at_
     vocals = whole_song_vocals(unet, long_song)
     assert np.abs(stems["vocals"] - vocals).max() < 1e-5
     assert np.array_equal(stems["accompaniment"], long_song - stems["vocals"])
+
+
+def test_unet_wiener_blocks_stay_within_40_db_of_the_whole_song_filtered_at_once(long_song):
+    # Chunk by chunk, each spatial covariance is a running estimate over the chunks so far
+    # (the first 12 s alone for the first block); the whole song's estimate sees it all.
+    separator = Separator("unet-2stems", device="cpu", wiener=1)
+    chunked = separator.separate(long_song)["vocals"]
+    whole = whole_song_vocals(
+        separator, long_song, RunningWiener(1, separator.backend.wiener_exponent)
+    )
+    error = np.square(chunked - whole, dtype=np.float64).sum()
+    agreement = 10 * np.log10(np.square(whole, dtype=np.float64).sum() / error)
+    assert 40 < agreement < 100, f"{agreement:.1f} dB"  # close, yet not the same computation
 
 
 def test_separate_puts_the_unet_blocks_together(unet, unet_blocks, long_song):

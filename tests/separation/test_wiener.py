@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import torch
 
-from separation.wiener import wiener
+from separation.wiener import RunningWiener, wiener
 
 
 def random_case(
@@ -20,7 +20,7 @@ def random_case(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Return nonnegative estimates (frames, bins, channels, sources) and a mixture STFT."""
     rng = np.random.default_rng(seed)
-    shape = (24, 33, channels)
+    shape = (150, 33, channels)  # 150 frames: the filter works in blocks of 64
     estimates = rng.random((*shape, sources)) * 3.0
     mixture = (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)) * 20.0
     if double:
@@ -77,6 +77,38 @@ def test_the_sources_add_up_to_the_mixture(iterations):
     estimates, mixture = random_case(sources=3, seed=7)
     out = filtered(estimates, mixture, iterations, exponent=2.0)
     assert relative_error(out.sum(axis=-1), mixture) < (1e-7 if iterations else 1e-12)
+
+
+def engine_layout(estimates: np.ndarray, mixture: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+    """norbert's layout -> RunningWiener's: (sources, channels, bins, frames), (channels, ...)."""
+    return (
+        torch.from_numpy(estimates).permute(3, 2, 1, 0),
+        torch.from_numpy(mixture).permute(2, 1, 0),
+    )
+
+
+def test_a_running_filter_gives_the_last_chunk_what_the_whole_input_gives_those_frames():
+    # One iteration: a chunk's frames are filtered with the covariances of every frame so
+    # far, which for the last chunk are the whole input's. The mixture's peak stays under
+    # norbert's scaling threshold, so chunk and whole scale alike.
+    estimates, mixture = random_case(seed=3)
+    mixture *= 9.0 / np.abs(mixture).max()
+    est, mix = engine_layout(estimates, mixture)
+    running = RunningWiener(iterations=1)
+    first = running(est[..., :100], mix[..., :100])
+    last = running(est[..., 100:], mix[..., 100:])
+    whole = RunningWiener(iterations=1)(est, mix)
+    # the first chunk was filtered on its own frames only: not what the whole gives
+    assert relative_error(first.numpy(), whole[..., :100].numpy()) > 1e-3
+    assert relative_error(last.numpy(), whole[..., 100:].numpy()) < 1e-12
+
+
+def test_a_running_filter_keeps_one_source_on_request():
+    est, mix = engine_layout(*random_case(sources=3, seed=5))
+    everything = RunningWiener(iterations=2)(est, mix)
+    second = RunningWiener(iterations=2)(est, mix, keep=1)
+    assert second.shape == everything.shape[1:]
+    assert relative_error(second.numpy(), everything[1].numpy()) < 1e-12
 
 
 def test_it_leaves_its_inputs_as_they_were():

@@ -83,6 +83,7 @@ def test_the_engine_knobs_reach_each_model_that_takes_them(counting, settings):
     settings.STEMWORKS_SEGMENT_S = 4.0
     settings.STEMWORKS_HALF = True
     settings.STEMWORKS_BATCH_SIZE = 3
+    settings.STEMWORKS_WIENER = 2
 
     demucs = engine.get_separator("htdemucs")
     unet = engine.get_separator("unet-2stems")
@@ -93,9 +94,10 @@ def test_the_engine_knobs_reach_each_model_that_takes_them(counting, settings):
         "half": True,
         "batch_size": 3,
     }
-    # unet-2stems has no overlap or segment: those settings are not passed to it.
+    # unet-2stems has no overlap or segment, htdemucs no Wiener filter: not passed to them.
     assert "overlap" not in unet.kwargs and "segment" not in unet.kwargs
-    assert (unet.kwargs["half"], unet.kwargs["batch_size"]) == (True, 3)
+    assert "wiener" not in demucs.kwargs
+    assert (unet.kwargs["half"], unet.kwargs["batch_size"], unet.kwargs["wiener"]) == (True, 3, 2)
 
 
 def test_unset_knobs_leave_the_models_defaults(counting, settings):
@@ -129,7 +131,7 @@ KNOBS = """
 import json
 from webapp import settings as s
 print(json.dumps([s.STEMWORKS_OVERLAP, s.STEMWORKS_SEGMENT_S, s.STEMWORKS_HALF,
-                  s.STEMWORKS_BATCH_SIZE]))
+                  s.STEMWORKS_BATCH_SIZE, s.STEMWORKS_WIENER]))
 """
 
 
@@ -148,16 +150,20 @@ def knob_settings(tmp_path, **env) -> subprocess.CompletedProcess:
 @pytest.mark.parametrize(
     ("env", "expected"),
     [
-        ({}, [0.25, None, None, None]),
-        ({"STEMWORKS_SEGMENT_S": "0", "STEMWORKS_HALF": "auto"}, [0.25, None, None, None]),
+        ({}, [0.25, None, None, None, None]),
+        (
+            {"STEMWORKS_SEGMENT_S": "0", "STEMWORKS_HALF": "auto", "STEMWORKS_WIENER": "auto"},
+            [0.25, None, None, None, None],
+        ),
         (
             {
                 "STEMWORKS_OVERLAP": "0",
                 "STEMWORKS_SEGMENT_S": "5.5",
                 "STEMWORKS_HALF": "false",
                 "STEMWORKS_BATCH_SIZE": "8",
+                "STEMWORKS_WIENER": "0",
             },
-            [0.0, 5.5, False, 8],
+            [0.0, 5.5, False, 8, 0],
         ),
     ],
 )
