@@ -19,8 +19,8 @@ Run from the repository root, after `make ort-files` and `make private-model`:
    and its WASM heap and threads live), sampled from /proc every 0.2 s until the stems are
    back in the page (before it copies them to send them here), and the CPU time
    it used over the whole visit (less sensitive than the times to other load).
-   performance.measureUserAgentSpecificMemory() never answers here: onnxruntime's WASM
-   threads wait in Atomics.wait and never go idle.
+   performance.measureUserAgentSpecificMemory() never answered here, presumably because
+   onnxruntime's WASM threads never go idle.
 4. The engine: `separation.Separator("unet-2stems")` on the same samples with `--threads`
    torch threads, warmed up on 10 s first; the browser's stems are scored against its
    stems: SDR = 10 log10(|engine|^2 / |engine - browser|^2) over both channels.

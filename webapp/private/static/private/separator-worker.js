@@ -67,8 +67,8 @@ async function sessionFor(message) {
 }
 
 async function runNetworks(session, magnitude, segments) {
-  // A turn of the event loop per chunk: otherwise the worker only ever runs microtasks
-  // until the song is done, and tasks sent to it (memory measurement, GC) wait.
+  // A turn of the event loop per chunk: otherwise the worker runs only microtasks until
+  // the song is done, and its tasks (timers, messages, idle-time GC) wait till the end.
   await new Promise((resolve) => setTimeout(resolve, 0));
   const input = new ort.Tensor("float32", magnitude, [segments, 2, SEGMENT, BINS]);
   const outputs = await session.run({ magnitude: input });
