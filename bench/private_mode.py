@@ -21,9 +21,11 @@ Run from the repository root, after `make ort-files` and `make private-model`:
    it used over the whole visit (less sensitive than the times to other load).
    performance.measureUserAgentSpecificMemory() never answered here, presumably because
    onnxruntime's WASM threads never go idle.
-4. The engine: `separation.Separator("unet-2stems")` on the same samples with `--threads`
-   torch threads, warmed up on 10 s first; the browser's stems are scored against its
-   stems: SDR = 10 log10(|engine|^2 / |engine - browser|^2) over both channels.
+4. The engine: `separation.Separator("unet-2stems", wiener=0)` (the plain ratio mask, the
+   algorithm the browser runs) on the same samples with `--threads` torch threads, warmed
+   up on 10 s first; the browser's stems are scored against its stems: SDR =
+   10 log10(|engine|^2 / |engine - browser|^2) over both channels. Then the same against
+   the engine's default, which adds a Wiener post-filter the browser does not have.
 
 The two run one after the other, never at once. Other load on the machine slows both.
 """
@@ -242,9 +244,14 @@ def run_browser(
     return report, stems, usage.cpu_s, peak_rss
 
 
-def run_engine(mix: np.ndarray, threads: int) -> tuple[float, float, dict[str, np.ndarray]]:
-    """Separate `mix` with the Python engine (warmed up); return (seconds, CPU s, stems)."""
-    separator = Separator("unet-2stems", device="cpu", threads=threads)
+def run_engine(
+    mix: np.ndarray, threads: int, wiener: int | None
+) -> tuple[float, float, dict[str, np.ndarray]]:
+    """Separate `mix` with the Python engine (warmed up); return (seconds, CPU s, stems).
+
+    `wiener`: 0 is the plain ratio mask (what the browser runs), None the engine's default.
+    """
+    separator = Separator("unet-2stems", device="cpu", threads=threads, wiener=wiener)
     separator.separate(mix[:, : 10 * SAMPLE_RATE].copy())
     started, cpu = time.perf_counter(), time.process_time()
     stems = separator.separate(mix.copy())
@@ -295,14 +302,24 @@ def main() -> None:
         ),
     ]
     if not args.skip_engine:
-        engine_s, engine_cpu, engine = run_engine(mix, args.threads)
+        engine_s, engine_cpu, engine = run_engine(mix, args.threads, wiener=0)
         rows += [
-            ("Python engine (same song, warm)", f"{engine_s:.1f} s"),
+            ("Python engine, ratio mask (same song, warm)", f"{engine_s:.1f} s"),
             ("Python engine CPU time", f"{engine_cpu:.1f} s"),
             ("vocals SDR vs engine", f"{sdr(engine['vocals'], stems['vocals']):.1f} dB"),
             (
                 "accompaniment SDR vs engine",
                 f"{sdr(engine['accompaniment'], stems['accompaniment']):.1f} dB",
+            ),
+        ]
+        del engine
+        default_s, _, default = run_engine(mix, args.threads, wiener=None)
+        rows += [
+            ("Python engine, its default (Wiener filter)", f"{default_s:.1f} s"),
+            ("vocals SDR vs that", f"{sdr(default['vocals'], stems['vocals']):.1f} dB"),
+            (
+                "accompaniment SDR vs that",
+                f"{sdr(default['accompaniment'], stems['accompaniment']):.1f} dB",
             ),
         ]
     width = max(len(name) for name, _ in rows)

@@ -67,7 +67,8 @@ def stand_in(share: bool) -> object:
 def main(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     mix = fixed_signal(LENGTH)
-    engine = UNet2Stems(torch.device("cpu"), batch_size=1)
+    # wiener=0: the plain ratio mask, which dsp.js implements (not the Wiener post-filter).
+    engine = UNet2Stems(torch.device("cpu"), batch_size=1, wiener=0)
     engine.nets = [stand_in(True), stand_in(False)]  # type: ignore[list-item]
     first = engine._stft(mix, 0, SEGMENT)
     magnitude = first[:, :BINS].abs().reshape(2, BINS, 1, SEGMENT).permute(2, 0, 3, 1)
