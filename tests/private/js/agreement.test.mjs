@@ -36,11 +36,12 @@ before(() => {
   execFileSync(python, [join(HERE, "dsp_reference.py"), folder], { stdio: "inherit" });
   const { length } = JSON.parse(readFileSync(join(folder, "meta.json"), "utf8"));
   const mix = floats("mix.f32");
-  const vocals = floats("vocals.f32");
+  const channels = (samples) => [samples.slice(0, length), samples.slice(length)];
   reference = {
     length,
-    mix: [mix.slice(0, length), mix.slice(length)],
-    vocals: [vocals.slice(0, length), vocals.slice(length)],
+    mix: channels(mix),
+    vocals: channels(floats("vocals.f32")),
+    wiener: channels(floats("vocals-wiener.f32")),
     magnitude: floats("magnitude.f32"),
   };
 });
@@ -100,3 +101,20 @@ for (const segmentsPerRun of [1, 2]) {
     }
   });
 }
+
+for (const segmentsPerRun of [1, 2]) {
+  test(`with the Wiener post-filter the vocals equal the engine's (${segmentsPerRun} segment(s) a run)`, async () => {
+    const mix = reference.mix.map((samples) => samples.slice());
+    const stems = await separate(mix, standIn, { wiener: 1, segmentsPerRun });
+    for (let c = 0; c < 2; c++) {
+      const agreement = snr(reference.wiener[c], stems.vocals[c]);
+      const apart = snr(reference.wiener[c], reference.vocals[c]);
+      assert.ok(agreement > 80, `channel ${c}: vocals agree to ${agreement.toFixed(1)} dB`);
+      assert.ok(apart < 60, `channel ${c}: the filter changes the vocals (${apart.toFixed(1)} dB)`);
+    }
+  });
+}
+
+test("the Wiener filter runs at most one EM iteration here", async () => {
+  await assert.rejects(separate(reference.mix, standIn, { wiener: 2 }), /0 or 1 EM iterations/);
+});

@@ -2,9 +2,10 @@
 
 Run by tests/private/js/agreement.test.mjs: `python dsp_reference.py OUT_DIR`. Writes
 float32 little-endian files: mix.f32 (2, n), magnitude.f32 (the first chunk's network
-input, (1, 2, 512, 1024)) and vocals.f32 (2, n), the vocals of separation.spleeter's
-UNet2Stems with its two networks replaced by the stand-in of `stand_in` (dsp.js' test
-builds the same one), and meta.json with n.
+input, (1, 2, 512, 1024)), vocals.f32 and vocals-wiener.f32 (2, n), the vocals of
+separation.spleeter's UNet2Stems with the ratio mask and with its Wiener post-filter, its
+two networks replaced by the stand-in of `stand_in` (dsp.js' test builds the same one),
+and meta.json with n.
 """
 
 from __future__ import annotations
@@ -67,15 +68,15 @@ def stand_in(share: bool) -> object:
 def main(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     mix = fixed_signal(LENGTH)
-    # wiener=0: the plain ratio mask, which dsp.js implements (not the Wiener post-filter).
-    engine = UNet2Stems(torch.device("cpu"), batch_size=1, wiener=0)
-    engine.nets = [stand_in(True), stand_in(False)]  # type: ignore[list-item]
+    mix.astype("<f4").tofile(out / "mix.f32")
+    # wiener=0: the plain ratio mask; wiener=1: with the Wiener post-filter (one EM iteration).
+    for wiener, name in ((0, "vocals.f32"), (1, "vocals-wiener.f32")):
+        engine = UNet2Stems(torch.device("cpu"), batch_size=1, wiener=wiener)
+        engine.nets = [stand_in(True), stand_in(False)]  # type: ignore[list-item]
+        engine.separate(mix.copy())["vocals"].astype("<f4").tofile(out / name)
     first = engine._stft(mix, 0, SEGMENT)
     magnitude = first[:, :BINS].abs().reshape(2, BINS, 1, SEGMENT).permute(2, 0, 3, 1)
-    vocals = engine.separate(mix.copy())["vocals"]
-    mix.astype("<f4").tofile(out / "mix.f32")
     magnitude.contiguous().numpy().astype("<f4").tofile(out / "magnitude.f32")
-    vocals.astype("<f4").tofile(out / "vocals.f32")
     (out / "meta.json").write_text(json.dumps({"length": LENGTH}))
 
 

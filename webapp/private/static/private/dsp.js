@@ -294,6 +294,149 @@ export function applyVocalMask(buffers, frames, vocals, accompaniment) {
   }
 }
 
+// The Wiener post-filter's regularisation: float32's machine epsilon, as the engine's
+// (torch.finfo(torch.float32).eps), and the peak norbert scales the mixture to.
+const WIENER_EPS = 2 ** -23;
+const WIENER_PEAK = 10;
+
+/**
+ * The engine's Wiener post-filter with one EM iteration (separation/wiener.py,
+ * RunningWiener(1)), for the modelled bins: the networks' magnitudes give soft masks, the
+ * masked sources a power spectral density per (bin, frame) and a spatial covariance per
+ * bin, summed over every frame so far, and the vocals are psd_v R_v Cxx^-1 x. Segment by
+ * segment, as the engine; bins from BINS up get the ratio mask's mean over the top bins.
+ */
+export class WienerFilter {
+  constructor() {
+    const perBin = () => [new Float64Array(BINS), new Float64Array(BINS)]; // vocals, accompaniment
+    this.sums = { r00: perBin(), r11: perBin(), r01re: perBin(), r01im: perBin(), psd: perBin() };
+    this.psd = [new Float64Array(SEGMENT * BINS), new Float64Array(SEGMENT * BINS)];
+  }
+
+  /** Replace the chunk's spectrum (`frames` frames in `buffers`) by the vocals' spectrum. */
+  apply(buffers, frames, vocals, accompaniment) {
+    for (let first = 0; first < frames; first += SEGMENT) {
+      this._segment(buffers, first, Math.min(first + SEGMENT, frames), vocals, accompaniment);
+    }
+    for (let c = 0; c < 2; c++) {
+      for (let t = 0; t < frames; t++) {
+        const high = upperMask(vocals, accompaniment, networkRow(c, t));
+        const offset = t * SPEC_BINS;
+        for (let k = BINS; k < SPEC_BINS; k++) {
+          buffers.re[c][offset + k] *= high;
+          buffers.im[c][offset + k] *= high;
+        }
+      }
+    }
+  }
+
+  _segment(buffers, first, last, vocals, accompaniment) {
+    const [re0, re1] = buffers.re;
+    const [im0, im1] = buffers.im;
+    const { r00, r11, r01re, r01im, psd } = this.sums;
+    const [psdV, psdA] = this.psd;
+    const eps = WIENER_EPS;
+    let peak = 0;
+    // The masked sources' moments, added to the running sums.
+    for (let t = first; t < last; t++) {
+      const row0 = networkRow(0, t);
+      const row1 = networkRow(1, t);
+      const offset = t * SPEC_BINS;
+      const at = (t - first) * BINS;
+      for (let k = 0; k < BINS; k++) {
+        const x0r = re0[offset + k];
+        const x0i = im0[offset + k];
+        const x1r = re1[offset + k];
+        const x1i = im1[offset + k];
+        const p0 = x0r * x0r + x0i * x0i;
+        const p1 = x1r * x1r + x1i * x1i;
+        peak = Math.max(peak, p0, p1);
+        const crossRe = x0r * x1r + x0i * x1i; // x0 conj(x1)
+        const crossIm = x0i * x1r - x0r * x1i;
+        const v0 = vocals[row0 + k];
+        const a0 = accompaniment[row0 + k];
+        const v1 = vocals[row1 + k];
+        const a1 = accompaniment[row1 + k];
+        const total0 = eps + v0 + a0;
+        const total1 = eps + v1 + a1;
+        const masks = [
+          [v0 / total0, v1 / total1],
+          [a0 / total0, a1 / total1],
+        ];
+        for (let j = 0; j < 2; j++) {
+          const [m0, m1] = masks[j];
+          const power0 = m0 * m0 * p0;
+          const power1 = m1 * m1 * p1;
+          const density = (power0 + power1) / 2;
+          r00[j][k] += power0;
+          r11[j][k] += power1;
+          r01re[j][k] += m0 * m1 * crossRe;
+          r01im[j][k] += m0 * m1 * crossIm;
+          psd[j][k] += density;
+          (j === 0 ? psdV : psdA)[at + k] = density;
+        }
+      }
+    }
+    // norbert scales the mixture to a peak of WIENER_PEAK; the engine scales the
+    // regularisation's weight instead.
+    const weight = Math.max(1, Math.sqrt(peak) / WIENER_PEAK) ** 2;
+    const spatial = (sums, j, k) => Math.fround(sums[j][k] / (eps * weight + psd[j][k]));
+    const regularisation = weight * Math.sqrt(eps);
+    for (let k = 0; k < BINS; k++) {
+      const vr00 = spatial(r00, 0, k);
+      const vr11 = spatial(r11, 0, k);
+      const vr01r = spatial(r01re, 0, k);
+      const vr01i = spatial(r01im, 0, k);
+      const ar00 = spatial(r00, 1, k);
+      const ar11 = spatial(r11, 1, k);
+      const ar01r = spatial(r01re, 1, k);
+      const ar01i = spatial(r01im, 1, k);
+      for (let t = first; t < last; t++) {
+        const offset = t * SPEC_BINS + k;
+        const at = (t - first) * BINS + k;
+        const pv = psdV[at];
+        const pa = psdA[at];
+        const a = pv * vr00 + pa * ar00 + regularisation;
+        const d = pv * vr11 + pa * ar11 + regularisation;
+        let br = pv * vr01r + pa * ar01r;
+        let bi = pv * vr01i + pa * ar01i;
+        const inverse = 1 / (a * d - br * br - bi * bi);
+        br *= inverse;
+        bi *= inverse;
+        const x0r = re0[offset];
+        const x0i = im0[offset];
+        const x1r = re1[offset];
+        const x1i = im1[offset];
+        // w = Cxx^-1 x, then y = psd_v R_v w.
+        const w0r = x0r * d * inverse - (br * x1r - bi * x1i);
+        const w0i = x0i * d * inverse - (br * x1i + bi * x1r);
+        const w1r = x1r * a * inverse - (br * x0r + bi * x0i);
+        const w1i = x1i * a * inverse - (br * x0i - bi * x0r);
+        re0[offset] = pv * (vr01r * w1r - vr01i * w1i) + w0r * pv * vr00;
+        im0[offset] = pv * (vr01r * w1i + vr01i * w1r) + w0i * pv * vr00;
+        re1[offset] = pv * (vr01r * w0r + vr01i * w0i) + w1r * pv * vr11;
+        im1[offset] = pv * (vr01r * w0i - vr01i * w0r) + w1i * pv * vr11;
+      }
+    }
+  }
+}
+
+/** Return the index of channel `c`, chunk frame `t`, bin 0 in the networks' layout. */
+function networkRow(c, t) {
+  return ((Math.floor(t / SEGMENT) * 2 + c) * SEGMENT + (t % SEGMENT)) * BINS;
+}
+
+/** Return the ratio mask's mean over the top EXTENSION_BINS bins of one channel and frame. */
+function upperMask(vocals, accompaniment, row) {
+  let upper = 0;
+  for (let k = BINS - EXTENSION_BINS; k < BINS; k++) {
+    const v2 = vocals[row + k] * vocals[row + k];
+    const a = accompaniment[row + k];
+    upper += (v2 + EPS / 2) / (v2 + a * a + EPS);
+  }
+  return upper / EXTENSION_BINS;
+}
+
 /**
  * The inverse of the centre-padded STFT of a signal of `length` samples, fed chunk by
  * chunk: overlap-add of the windowed inverse FFTs, divided by the summed squared window
@@ -366,15 +509,22 @@ export class StreamingISTFT {
  *
  * `runNetworks(magnitude, segments)` resolves to {vocals, accompaniment}: the networks'
  * outputs for `segments` segments in their layout. `segmentsPerRun` segments go through
- * the networks at once. The accompaniment is written over `channels` (the mix is read
+ * the networks at once. `wiener` 1 applies the engine's Wiener post-filter (one EM
+ * iteration) to the modelled bins, 0 the plain ratio mask. The accompaniment is written over `channels` (the mix is read
  * only where it is no longer needed) unless `inPlace` is false. `onProgress(fraction)`
  * is called after each chunk. Resolves to {vocals, accompaniment, timings: {dsp_s,
  * networks_s}}.
  */
-export async function separate(channels, runNetworks, { segmentsPerRun = 1, inPlace = true, onProgress } = {}) {
+export async function separate(
+  channels,
+  runNetworks,
+  { segmentsPerRun = 1, inPlace = true, wiener = 0, onProgress } = {},
+) {
   if (channels.length !== 2 || channels[0].length !== channels[1].length) {
     throw new Error("separate needs two channels of the same length");
   }
+  if (wiener !== 0 && wiener !== 1) throw new Error("the Wiener filter runs 0 or 1 EM iterations here");
+  const filter = wiener ? new WienerFilter() : null;
   const length = channels[0].length;
   const fft = new RealFFT(N_FFT);
   const window = hannWindow(N_FFT);
@@ -396,7 +546,8 @@ export async function separate(channels, runNetworks, { segmentsPerRun = 1, inPl
     const outputs = await runNetworks(input, segments);
     networks += performance.now() - started;
     started = performance.now();
-    applyVocalMask(buffers, last - first, outputs.vocals, outputs.accompaniment);
+    if (filter) filter.apply(buffers, last - first, outputs.vocals, outputs.accompaniment);
+    else applyVocalMask(buffers, last - first, outputs.vocals, outputs.accompaniment);
     const [start, end] = istft.push(buffers.re, buffers.im, last - first, vocals);
     for (let c = 0; c < 2; c++) {
       const mix = channels[c];

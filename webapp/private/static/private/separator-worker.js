@@ -3,7 +3,9 @@
 // dsp.js does the STFT, the masks and the inverse STFT around them.
 //
 // page -> worker: {type: "separate", model: ArrayBuffer, modelKey, channels: [L, R],
-//                  sampleRate: 44100, threads}
+//                  sampleRate: 44100, threads, wiener?}
+//                 wiener: 0 (default: the plain ratio mask of the contract) or 1 (the
+//                 engine's Wiener post-filter, one EM iteration, as its DEFAULT_WIENER).
 // worker -> page: {type: "progress", stage, percent}, then
 //                 {type: "done", stems: {vocals: [L, R], accompaniment: [L, R]}, timings}
 //                 or {type: "error", message}. The stems' buffers are transferred.
@@ -15,6 +17,8 @@ import { BINS, SAMPLE_RATE, SEGMENT, separate } from "./dsp.js";
 ort.env.wasm.wasmPaths = new URL("./ort/", import.meta.url).href;
 // Segments per network run: 1 was faster than 2 in headless Chromium (bench/private_mode.py).
 const SEGMENTS_PER_RUN = 1;
+// EM iterations of the Wiener post-filter unless told: none, the plain ratio mask.
+const WIENER = 0;
 
 let loaded = { key: null, session: null };
 
@@ -41,6 +45,7 @@ async function handle(message) {
   started = performance.now();
   const result = await separate(channels, (magnitude, segments) => runNetworks(session, magnitude, segments), {
     segmentsPerRun,
+    wiener: message.wiener ?? WIENER,
     onProgress: (fraction) => progress("Separating", Math.round(fraction * 1000) / 10),
   });
   progress("Finishing", 100);
