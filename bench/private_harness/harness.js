@@ -5,6 +5,7 @@
 const params = new URLSearchParams(location.search);
 const threads = Number(params.get("threads") || 2);
 const segmentsPerRun = Number(params.get("segments") || 1);
+const wiener = Number(params.get("wiener") || 0);
 const status = document.getElementById("status");
 
 function separate(model, channels) {
@@ -22,7 +23,7 @@ function separate(model, channels) {
     };
     worker.onerror = (event) => reject(new Error(event.message || "worker error"));
     worker.postMessage(
-      { type: "separate", model, modelKey: "bench", channels, sampleRate: 44100, threads, segmentsPerRun },
+      { type: "separate", model, modelKey: "bench", channels, sampleRate: 44100, threads, segmentsPerRun, wiener },
       [model, ...channels.map((samples) => samples.buffer)],
     );
   });
