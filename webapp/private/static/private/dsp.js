@@ -334,7 +334,7 @@ export class WienerFilter {
     const [re0, re1] = buffers.re;
     const [im0, im1] = buffers.im;
     const { r00, r11, r01re, r01im, psd } = this.sums;
-    const [psdV, psdA] = this.psd;
+    const [psdV, psdA] = this.psd; // this segment's PSDs, (frames, bins)
     const eps = WIENER_EPS;
     let peak = 0;
     // The masked sources' moments, added to the running sums.
@@ -359,22 +359,8 @@ export class WienerFilter {
         const a1 = accompaniment[row1 + k];
         const total0 = eps + v0 + a0;
         const total1 = eps + v1 + a1;
-        const masks = [
-          [v0 / total0, v1 / total1],
-          [a0 / total0, a1 / total1],
-        ];
-        for (let j = 0; j < 2; j++) {
-          const [m0, m1] = masks[j];
-          const power0 = m0 * m0 * p0;
-          const power1 = m1 * m1 * p1;
-          const density = (power0 + power1) / 2;
-          r00[j][k] += power0;
-          r11[j][k] += power1;
-          r01re[j][k] += m0 * m1 * crossRe;
-          r01im[j][k] += m0 * m1 * crossIm;
-          psd[j][k] += density;
-          (j === 0 ? psdV : psdA)[at + k] = density;
-        }
+        psdV[at + k] = addMoments(this.sums, 0, k, v0 / total0, v1 / total1, p0, p1, crossRe, crossIm);
+        psdA[at + k] = addMoments(this.sums, 1, k, a0 / total0, a1 / total1, p0, p1, crossRe, crossIm);
       }
     }
     // norbert scales the mixture to a peak of WIENER_PEAK; the engine scales the
@@ -419,6 +405,22 @@ export class WienerFilter {
       }
     }
   }
+}
+
+/**
+ * Add one frame's moments of source `j` masked by (m0, m1) in bin `k` (mixture powers p0,
+ * p1 and cross power x0 conj(x1)) to the running sums; return the source's PSD there.
+ */
+function addMoments(sums, j, k, m0, m1, p0, p1, crossRe, crossIm) {
+  const power0 = m0 * m0 * p0;
+  const power1 = m1 * m1 * p1;
+  const density = (power0 + power1) / 2;
+  sums.r00[j][k] += power0;
+  sums.r11[j][k] += power1;
+  sums.r01re[j][k] += m0 * m1 * crossRe;
+  sums.r01im[j][k] += m0 * m1 * crossIm;
+  sums.psd[j][k] += density;
+  return density;
 }
 
 /** Return the index of channel `c`, chunk frame `t`, bin 0 in the networks' layout. */
