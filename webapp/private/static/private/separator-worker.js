@@ -4,8 +4,9 @@
 //
 // page -> worker: {type: "separate", model: ArrayBuffer, modelKey, channels: [L, R],
 //                  sampleRate: 44100, threads, wiener?}
-//                 wiener: 0 (default: the plain ratio mask of the contract) or 1 (the
-//                 engine's Wiener post-filter, one EM iteration, as its DEFAULT_WIENER).
+//                 wiener: 1 (default: the engine's Wiener post-filter, one EM iteration,
+//                 as its DEFAULT_WIENER, so both give the same stems) or 0 (the plain
+//                 ratio mask).
 // worker -> page: {type: "progress", stage, percent}, then
 //                 {type: "done", stems: {vocals: [L, R], accompaniment: [L, R]}, timings}
 //                 or {type: "error", message}. The stems' buffers are transferred.
@@ -17,8 +18,8 @@ import { BINS, SAMPLE_RATE, SEGMENT, separate } from "./dsp.js";
 ort.env.wasm.wasmPaths = new URL("./ort/", import.meta.url).href;
 // Segments per network run: 1 was faster than 2 in headless Chromium (bench/private_mode.py).
 const SEGMENTS_PER_RUN = 1;
-// EM iterations of the Wiener post-filter unless told: none, the plain ratio mask.
-const WIENER = 0;
+// EM iterations of the Wiener post-filter unless told: the engine's default, one.
+const WIENER = 1;
 
 let loaded = { key: null, session: null };
 
