@@ -43,6 +43,11 @@ PUBLIC = {
     "api/v1/auth/password/reset/confirm": "e-mailed token is the credential",
     "api/v1/auth/email/verify": "e-mailed token is the credential",
     "api/v1/stripe/webhook": "Stripe, checked by signature",
+    "private/": "private mode: separates in the visitor's browser, for anyone",
+    "private/sw.js": "private mode's service worker",
+    "private/app/<path:name>": "private mode's worker scripts and onnxruntime-web",
+    "private/model/manifest.json": "private mode's model manifest",
+    "private/model/<str:name>": "private mode's ONNX model",
 }
 
 API = {"anonymous": {401}, "revoked": {401}}
