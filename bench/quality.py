@@ -59,6 +59,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from separation.audio import SAMPLE_RATE  # noqa: E402
+from separation.pretrained import sha256  # noqa: E402
 
 SET_DIR = ROOT / "var" / "quality-set"
 SOUNDFONT = Path("/usr/share/sounds/sf2/FluidR3_GM.sf2")
@@ -590,14 +591,6 @@ def db(value: float) -> float:
 
 def rms(audio: np.ndarray) -> float:
     return float(np.sqrt(np.mean(audio**2)))
-
-
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def samples_sha256(path: Path) -> str:
